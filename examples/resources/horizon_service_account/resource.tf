@@ -1,0 +1,5 @@
+resource "horizon_service_account" "deployer" {
+  name        = "ci-deployer"
+  description = "Deploys services from CI"
+  role        = "member"
+}

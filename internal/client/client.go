@@ -1,0 +1,279 @@
+// Package client is a Go client for the Horizon API. It knows nothing about
+// Terraform: the provider adapts its errors and log events.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultMaxRetries is how often a failed idempotent request is retried when the
+// configuration does not say.
+const DefaultMaxRetries = 4
+
+// CurrentOrganization addresses the organization of the calling key's owner.
+const CurrentOrganization = "current"
+
+// Config configures a Client.
+type Config struct {
+	// Endpoint is the base URL of Horizon, such as https://horizon.example.com.
+	Endpoint string
+	// APIKey is the bearer key (fmcp_...). It is sent only in the Authorization header.
+	APIKey string
+	// OrganizationID selects the organization; empty means the key owner's.
+	OrganizationID string
+	// MaxRetries bounds retries of 5xx and transport errors per request.
+	MaxRetries int
+	// UserAgent is sent with every request.
+	UserAgent string
+	// Logger receives one event per attempt; nil discards them.
+	Logger Logger
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff (defaults 250ms, 4s).
+	RetryWaitMin, RetryWaitMax time.Duration
+	// RequestTimeout bounds one attempt (default 30s).
+	RequestTimeout time.Duration
+}
+
+// Logger receives request events. Fields never include credentials or bodies.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Client calls the Horizon API. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	apiKey    string
+	org       string
+	ua        string
+	max       int
+	log       Logger
+	retryable *retryablehttp.Client
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("endpoint %q is not an absolute http or https URL", cfg.Endpoint)
+	}
+	if base.User != nil {
+		// Credentials in the URL would end up in error messages; the API key is the only credential.
+		return nil, fmt.Errorf("endpoint %q must not contain user information", base.Redacted())
+	}
+	if cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("max_retries must be 0 or more, got %d", cfg.MaxRetries)
+	}
+	c := &Client{
+		base:   base,
+		apiKey: cfg.APIKey,
+		org:    cfg.OrganizationID,
+		ua:     cfg.UserAgent,
+		max:    cfg.MaxRetries,
+		log:    cfg.Logger,
+	}
+	if c.org == "" {
+		c.org = CurrentOrganization
+	}
+	if c.ua == "" {
+		c.ua = "horizon-go-client"
+	}
+	timeout := cfg.RequestTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	transport := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   5 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: timeout,
+	}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{
+		Transport: transport,
+		Timeout:   timeout,
+		// Horizon's API does not redirect; following one could send the key elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	rc.Logger = nil
+	rc.RetryWaitMin = orDefault(cfg.RetryWaitMin, 250*time.Millisecond)
+	rc.RetryWaitMax = orDefault(cfg.RetryWaitMax, 4*time.Second)
+	// checkRetry enforces the real budgets; RetryMax only has to stay out of its way.
+	rc.RetryMax = cfg.MaxRetries + maxRateLimitRetries + 1
+	rc.CheckRetry = checkRetry
+	rc.Backoff = backoff
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.RequestLogHook = c.logAttempt
+	rc.ResponseLogHook = c.logResponse
+	c.retryable = rc
+	return c, nil
+}
+
+func orDefault(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// OrganizationID is the organization the client addresses ("current" when unset).
+func (c *Client) OrganizationID() string { return c.org }
+
+// Endpoint is the base URL the client calls.
+func (c *Client) Endpoint() string { return c.base.String() }
+
+func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	if c.log == nil {
+		return
+	}
+	fields := map[string]any{"method": req.Method, "path": req.URL.Path, "attempt": attempt + 1}
+	if attempt == 0 {
+		c.log.Debug(req.Context(), "Horizon API request", fields)
+		return
+	}
+	c.log.Warn(req.Context(), "Retrying Horizon API request", fields)
+}
+
+func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
+	if c.log == nil || resp.Request == nil {
+		return
+	}
+	c.log.Debug(resp.Request.Context(), "Horizon API response", map[string]any{
+		"method": resp.Request.Method, "path": resp.Request.URL.Path, "status": resp.StatusCode,
+	})
+}
+
+// orgPath builds a path under the client's organization from escaped segments.
+func (c *Client) orgPath(segments ...string) string {
+	var b strings.Builder
+	b.WriteString("/api/v0/organizations/")
+	b.WriteString(url.PathEscape(c.org))
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// do sends one logical request, retried per the policy in retry.go, and decodes
+// a 2xx body into out (when out is not nil).
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("encoding %s %s request: %w", method, path, err)
+		}
+	}
+	// path arrives escaped (orgPath escapes each segment). Set both forms so that
+	// URL.String keeps that escaping instead of escaping its '%' signs a second time.
+	u := *c.base
+	u.RawPath = c.base.EscapedPath() + path
+	unescaped, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("building %s %s request: %w", method, path, err)
+	}
+	u.Path = unescaped
+	budget := &attemptBudget{maxRetries: c.max, idempotent: method != http.MethodPost}
+	req, err := retryablehttp.NewRequestWithContext(withBudget(ctx, budget), method, u.String(), bodyOrNil(body))
+	if err != nil {
+		return fmt.Errorf("building %s %s request: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.ua)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method == http.MethodPost {
+		// One key per logical create, reused by every retry of it: the server
+		// replays the first response instead of creating a second object.
+		req.Header.Set("Idempotency-Key", newIdempotencyKey())
+		budget.idempotent = true
+	}
+
+	resp, err := c.retryable.Do(req)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("%s %s: %w", method, path, ctxErr)
+		}
+		return &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return decodeAPIError(method, path, resp.StatusCode, data)
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: decoding HTTP %d response: %w", method, path, resp.StatusCode, err)
+	}
+	return nil
+}
+
+const maxResponseBytes = 16 << 20
+
+func bodyOrNil(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return bytes.NewReader(b)
+}
+
+func decodeAPIError(method, path string, status int, data []byte) error {
+	var envelope struct {
+		Error struct {
+			Code    string          `json:"code"`
+			Message string          `json:"message"`
+			Details json.RawMessage `json:"details"`
+		} `json:"error"`
+	}
+	apiErr := &APIError{StatusCode: status, Method: method, Path: path}
+	if json.Unmarshal(data, &envelope) == nil {
+		apiErr.Code = envelope.Error.Code
+		apiErr.Message = envelope.Error.Message
+		apiErr.Details = envelope.Error.Details
+	}
+	return apiErr
+}
+
+// TransportError is returned when no HTTP response could be obtained.
+type TransportError struct {
+	Method, Path, Endpoint string
+	Attempts               int
+	Err                    error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: no response from %s after %d attempt(s): %v", e.Method, e.Path, e.Endpoint, e.Attempts, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrUnreachable) true for transport failures.
+func (e *TransportError) Is(target error) bool { return target == ErrUnreachable }
+
+func newIdempotencyKey() string { return rand.Text() }

@@ -1,0 +1,103 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// Me returns the calling actor and its organizations.
+func (c *Client) Me(ctx context.Context) (*Me, error) {
+	return call[Me](ctx, c, http.MethodGet, "/api/v0/me", nil)
+}
+
+// GetOrganization returns the client's organization.
+func (c *Client) GetOrganization(ctx context.Context) (*Organization, error) {
+	return call[Organization](ctx, c, http.MethodGet, c.orgPath(), nil)
+}
+
+// ListServers returns the servers the caller may discover.
+func (c *Client) ListServers(ctx context.Context) ([]Server, error) {
+	var out struct {
+		Servers []Server `json:"servers"`
+	}
+	if err := c.do(ctx, http.MethodGet, c.orgPath("servers"), nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Servers, nil
+}
+
+// GetServer returns one server.
+func (c *Client) GetServer(ctx context.Context, id string) (*Server, error) {
+	return call[Server](ctx, c, http.MethodGet, c.orgPath("servers", id), nil)
+}
+
+// ListServiceAccounts returns every service account of the organization.
+func (c *Client) ListServiceAccounts(ctx context.Context) ([]ServiceAccount, error) {
+	var out struct {
+		ServiceAccounts []ServiceAccount `json:"service_accounts"`
+	}
+	if err := c.do(ctx, http.MethodGet, c.orgPath("service-accounts"), nil, &out); err != nil {
+		return nil, err
+	}
+	return out.ServiceAccounts, nil
+}
+
+// GetServiceAccount returns one service account.
+func (c *Client) GetServiceAccount(ctx context.Context, id string) (*ServiceAccount, error) {
+	return call[ServiceAccount](ctx, c, http.MethodGet, c.orgPath("service-accounts", id), nil)
+}
+
+// CreateServiceAccount creates a service account without an initial key.
+func (c *Client) CreateServiceAccount(ctx context.Context, req CreateServiceAccountRequest) (*ServiceAccount, error) {
+	return call[ServiceAccount](ctx, c, http.MethodPost, c.orgPath("service-accounts"), req)
+}
+
+// UpdateServiceAccount changes the fields set in req.
+func (c *Client) UpdateServiceAccount(ctx context.Context, id string, req UpdateServiceAccountRequest) (*ServiceAccount, error) {
+	return call[ServiceAccount](ctx, c, http.MethodPatch, c.orgPath("service-accounts", id), req)
+}
+
+// DeleteServiceAccount deletes a service account, revoking its keys and grants.
+func (c *Client) DeleteServiceAccount(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, c.orgPath("service-accounts", id), nil, nil)
+}
+
+// ListAPIKeys returns the metadata of every key of a service account, revoked and expired included.
+func (c *Client) ListAPIKeys(ctx context.Context, serviceAccountID string) ([]APIKey, error) {
+	var out struct {
+		APIKeys []APIKey `json:"api_keys"`
+	}
+	if err := c.do(ctx, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "api-keys"), nil, &out); err != nil {
+		return nil, err
+	}
+	return out.APIKeys, nil
+}
+
+// GetAPIKey returns the metadata of one key.
+func (c *Client) GetAPIKey(ctx context.Context, serviceAccountID, keyID string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "api-keys", keyID), nil)
+}
+
+// CreateAPIKey issues a key; the response is the only place its secret appears.
+func (c *Client) CreateAPIKey(ctx context.Context, serviceAccountID string, req CreateAPIKeyRequest) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPost, c.orgPath("service-accounts", serviceAccountID, "api-keys"), req)
+}
+
+// UpdateAPIKey renames a key.
+func (c *Client) UpdateAPIKey(ctx context.Context, serviceAccountID, keyID string, req UpdateAPIKeyRequest) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPatch, c.orgPath("service-accounts", serviceAccountID, "api-keys", keyID), req)
+}
+
+// RevokeAPIKey revokes a key at once; revoking a revoked key succeeds.
+func (c *Client) RevokeAPIKey(ctx context.Context, serviceAccountID, keyID string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodDelete, c.orgPath("service-accounts", serviceAccountID, "api-keys", keyID), nil)
+}
+
+// call sends one request and decodes the object in its response.
+func call[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	var out T
+	if err := c.do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,95 @@
+package client
+
+// Organization is a Horizon organization.
+type Organization struct {
+	ID                string `json:"id"`
+	Name              string `json:"name"`
+	DefaultServerRole string `json:"default_server_role"`
+	CreatedAt         string `json:"created_at"`
+}
+
+// Actor is the user or service account that owns the calling key.
+type Actor struct {
+	ID             string `json:"id"`
+	Type           string `json:"type"`
+	Name           string `json:"name"`
+	Role           string `json:"role"`
+	OrganizationID string `json:"organization_id"`
+}
+
+// Me is the answer to GET /me.
+type Me struct {
+	Actor         Actor          `json:"actor"`
+	Organizations []Organization `json:"organizations"`
+}
+
+// ServiceAccount is a non-human actor of an organization.
+type ServiceAccount struct {
+	ID             string `json:"id"`
+	OrganizationID string `json:"organization_id"`
+	Name           string `json:"name"`
+	Description    string `json:"description"`
+	Role           string `json:"role"`
+	Disabled       bool   `json:"disabled"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
+}
+
+// CreateServiceAccountRequest is the body of a service account create.
+type CreateServiceAccountRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Role        string `json:"role"`
+}
+
+// UpdateServiceAccountRequest is the body of a service account PATCH; nil fields are left alone.
+type UpdateServiceAccountRequest struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Role        *string `json:"role,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+}
+
+// API key statuses.
+const (
+	KeyStatusActive  = "active"
+	KeyStatusExpired = "expired"
+	KeyStatusRevoked = "revoked"
+)
+
+// APIKey is the metadata of an API key. Secret is set only in the create response.
+type APIKey struct {
+	ID               string  `json:"id"`
+	OrganizationID   string  `json:"organization_id"`
+	ServiceAccountID string  `json:"service_account_id"`
+	Name             string  `json:"name"`
+	MaskedSecret     string  `json:"masked_secret"`
+	Status           string  `json:"status"`
+	CreatedAt        string  `json:"created_at"`
+	ExpiresAt        *string `json:"expires_at"`
+	RevokedAt        *string `json:"revoked_at"`
+	LastUsedAt       *string `json:"last_used_at"`
+	Secret           string  `json:"secret,omitempty"`
+}
+
+// CreateAPIKeyRequest is the body of a key create.
+type CreateAPIKeyRequest struct {
+	Name      string  `json:"name"`
+	ExpiresAt *string `json:"expires_at,omitempty"`
+}
+
+// UpdateAPIKeyRequest is the body of a key PATCH.
+type UpdateAPIKeyRequest struct {
+	Name *string `json:"name,omitempty"`
+}
+
+// Server is an MCP server of an organization.
+type Server struct {
+	ID             string `json:"id"`
+	OrganizationID string `json:"organization_id"`
+	Name           string `json:"name"`
+	Slug           string `json:"slug"`
+	Description    string `json:"description"`
+	URL            string `json:"url"`
+	CreatedAt      string `json:"created_at"`
+}

@@ -1,0 +1,59 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+)
+
+// apiErrorDiagnostic turns a client error into a diagnostic that says what failed
+// (action, such as "create service account \"ci\"") and what to do next. Client
+// errors never contain secrets, and neither does anything added here.
+func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
+	var transport *client.TransportError
+	apiErr, isAPI := client.AsAPIError(err)
+	switch {
+	case errors.As(err, &transport):
+		return diag.NewErrorDiagnostic("Horizon Endpoint Unreachable", fmt.Sprintf(
+			"Could not %s: no response from %s after %d attempt(s): %v.\n\n"+
+				"Check the provider's endpoint attribute (or %s) and that Horizon is reachable from here; "+
+				"raise max_retries if the network is only briefly unavailable.",
+			action, transport.Endpoint, transport.Attempts, transport.Err, envEndpoint))
+	case errors.Is(err, client.ErrUnauthenticated):
+		return diag.NewAttributeErrorDiagnostic(path.Root("api_key"), "Horizon API Key Not Accepted", fmt.Sprintf(
+			"Could not %s: Horizon answered 401, so the provider's api_key (or %s) is unknown, revoked or expired, "+
+				"or its owner is disabled or deleted. Configure a current key of a user or service account of the organization.",
+			action, envAPIKey))
+	case errors.Is(err, client.ErrPermissionDenied):
+		detail := fmt.Sprintf("Could not %s: the owner of the provider's API key is not permitted to (HTTP 403).", action)
+		if p, ok := apiErr.Permission(); ok && p.RequiredRole != "" {
+			detail = fmt.Sprintf("Could not %s: the owner of the provider's API key has the organization role %q, "+
+				"and this needs %q or higher (HTTP 403).", action, p.ActorRole, p.RequiredRole)
+		}
+		return diag.NewErrorDiagnostic("Insufficient Horizon Permission", detail+
+			"\n\nUse a key whose owner has the required role, or ask an organization owner to raise the owner's role. "+
+			"A viewer key can plan but not apply.")
+	case errors.Is(err, client.ErrRateLimited):
+		return diag.NewErrorDiagnostic("Horizon Rate Limit", fmt.Sprintf(
+			"Could not %s: Horizon kept answering 429 after every permitted wait (%v). "+
+				"Run again later, or lower Terraform's -parallelism so the organization's rate limit is shared by fewer requests.",
+			action, err))
+	case isAPI && apiErr.StatusCode == 400:
+		detail := fmt.Sprintf("Could not %s: Horizon refused the request: %s.", action, strings.TrimSuffix(apiErr.Message, "."))
+		if f := apiErr.Field(); f != "" {
+			detail += fmt.Sprintf(" The field at fault is %q.", f)
+		}
+		return diag.NewErrorDiagnostic("Invalid Horizon Request", detail+" Correct the configuration and apply again.")
+	case isAPI && apiErr.StatusCode >= 500:
+		return diag.NewErrorDiagnostic("Horizon Server Error", fmt.Sprintf(
+			"Could not %s: %v.\n\nHorizon failed after every permitted retry; run again later. "+
+				"Creates are retried with the same Idempotency-Key, so running again never duplicates an object.", action, err))
+	default:
+		return diag.NewErrorDiagnostic("Horizon API Error", fmt.Sprintf("Could not %s: %v.", action, err))
+	}
+}

@@ -1,0 +1,123 @@
+package provider
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+)
+
+func TestAccProvider_configurationErrors(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	closed := closedLoopbackURL(t)
+	provider := func(endpoint, key string) string {
+		return fmt.Sprintf(`
+provider "horizon" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 1
+}
+data "horizon_current_actor" "me" {}
+`, endpoint, key)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      provider(env.srv.URL(), "sk_live_abcdef"),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Horizon API Key.*must start with "fmcp_"`),
+			},
+			{
+				Config:      provider("horizon.example.com", "fmcp_x"),
+				ExpectError: regexp.MustCompile(`(?s)Invalid Horizon Endpoint.*not an absolute http:// or https:// URL`),
+			},
+			{
+				Config:      provider(closed, "fmcp_abcdefghijklmnop"),
+				ExpectError: regexp.MustCompile(`(?s)Horizon Endpoint Unreachable.*Could not read the current actor: no response from ` + regexp.QuoteMeta(closed)),
+			},
+			{
+				Config:      provider(env.srv.URL(), "fmcp_unknownunknownunknownunknown"),
+				ExpectError: regexp.MustCompile(`(?s)Horizon API Key Not Accepted.*401`),
+			},
+		},
+	})
+}
+
+func TestAccProvider_viewerKeyPlansButCannotApply(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	viewer := env.serviceAccountKey(t, "ci-plan", "viewer")
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: env.configWithKey(viewer, `data "horizon_current_actor" "me" {}`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.horizon_current_actor.me", tfjsonpath.New("role"), knownvalue.StringExact("viewer")),
+					statecheck.ExpectKnownValue("data.horizon_current_actor.me", tfjsonpath.New("type"), knownvalue.StringExact("service_account")),
+				},
+			},
+			{
+				Config: env.configWithKey(viewer, `resource "horizon_service_account" "x" { name = "not-allowed" }`),
+				ExpectError: regexp.MustCompile(`(?s)Insufficient Horizon Permission.*create service account "not-allowed".*` +
+					`organization role "viewer".*needs "admin"`),
+			},
+		},
+	})
+}
+
+func TestAccProvider_missingEndpointAndKey(t *testing.T) {
+	t.Setenv(envEndpoint, "")
+	t.Setenv(envAPIKey, "")
+	env := newTestEnv(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      `data "horizon_current_actor" "me" {}`,
+				ExpectError: regexp.MustCompile(`(?s)Missing Horizon Endpoint.*HORIZON_ENDPOINT`),
+			},
+			{
+				Config:      fmt.Sprintf("provider \"horizon\" {\n  endpoint = %q\n}\ndata \"horizon_current_actor\" \"me\" {}", env.srv.URL()),
+				ExpectError: regexp.MustCompile(`(?s)Missing Horizon API Key.*HORIZON_API_KEY`),
+			},
+		},
+	})
+}
+
+// serviceAccountKey creates, out of band, a service account with the role and one key, and returns its secret.
+func (e *testEnv) serviceAccountKey(t *testing.T, name, role string) string {
+	t.Helper()
+	sa, err := e.api.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{Name: name, Role: role})
+	if err != nil {
+		t.Fatalf("creating service account %s: %v", name, err)
+	}
+	key, err := e.api.CreateAPIKey(t.Context(), sa.ID, client.CreateAPIKeyRequest{Name: name})
+	if err != nil {
+		t.Fatalf("creating key for %s: %v", name, err)
+	}
+	return key.Secret
+}
+
+// closedLoopbackURL is an http URL on which nothing listens.
+func closedLoopbackURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}

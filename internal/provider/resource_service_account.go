@@ -1,0 +1,250 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
+)
+
+// serviceAccountNamePattern mirrors the server's rule for service account names.
+var serviceAccountNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+const maxDescriptionLength = 1024
+
+type serviceAccountResource struct {
+	client *client.Client
+}
+
+// NewServiceAccountResource returns the horizon_service_account resource.
+func NewServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
+
+type serviceAccountModel struct {
+	ID             types.String `tfsdk:"id"`
+	OrganizationID types.String `tfsdk:"organization_id"`
+	Name           types.String `tfsdk:"name"`
+	Description    types.String `tfsdk:"description"`
+	Role           types.String `tfsdk:"role"`
+	Disabled       types.Bool   `tfsdk:"disabled"`
+	CreatedAt      types.String `tfsdk:"created_at"`
+}
+
+func (m *serviceAccountModel) fromAPI(sa *client.ServiceAccount) {
+	m.ID = types.StringValue(sa.ID)
+	m.OrganizationID = types.StringValue(sa.OrganizationID)
+	m.Name = types.StringValue(sa.Name)
+	m.Description = types.StringValue(sa.Description)
+	m.Role = types.StringValue(sa.Role)
+	m.Disabled = types.BoolValue(sa.Disabled)
+	m.CreatedAt = types.StringValue(sa.CreatedAt)
+}
+
+func (r *serviceAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_service_account"
+}
+
+func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A service account: a non-human actor of the organization, such as a CI deployer or an agent. " +
+			"It acts through its API keys (`horizon_service_account_key`) with its organization role and its server grants " +
+			"(`horizon_server_grant`). Destroying it revokes all its keys and removes its grants at once.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Id of the service account (`sa_...`).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"organization_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the organization the service account belongs to.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name, unique in the organization: 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit. " +
+					"Renaming updates the account in place; its keys keep working.",
+				Required: true,
+				Validators: []validator.String{stringvalidator.RegexMatches(serviceAccountNamePattern,
+					"must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Free-text description, at most %d characters. Defaults to empty.", maxDescriptionLength),
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(""),
+				Validators:          []validator.String{stringvalidator.LengthAtMost(maxDescriptionLength)},
+			},
+			"role": schema.StringAttribute{
+				MarkdownDescription: "Organization role: " + quoteList(serviceAccountRoles) + ". Defaults to `member`. " +
+					"Service accounts can be at most `admin`, and no one can assign a role above their own.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString("member"),
+				Validators: []validator.String{stringvalidator.OneOf(serviceAccountRoles...)},
+			},
+			"disabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether the account is disabled. A disabled account's keys are refused until it is enabled again; " +
+					"nothing else changes. Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When the account was created (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *serviceAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan serviceAccountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	action := fmt.Sprintf("create service account %q", plan.Name.ValueString())
+	sa, err := r.client.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
+		Name:        plan.Name.ValueString(),
+		Description: plan.Description.ValueString(),
+		Role:        plan.Role.ValueString(),
+	})
+	if err != nil {
+		resp.Diagnostics.Append(serviceAccountDiagnostic(action, err))
+		return
+	}
+	if plan.Disabled.ValueBool() {
+		disabled := true
+		updated, err := r.client.UpdateServiceAccount(ctx, sa.ID, client.UpdateServiceAccountRequest{Disabled: &disabled})
+		if err != nil {
+			// The account exists: keep it in state so the next apply finishes the job instead of duplicating it.
+			plan.fromAPI(sa)
+			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+			resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("disable new service account %s", sa.ID), err))
+			return
+		}
+		sa = updated
+	}
+	plan.fromAPI(sa)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state serviceAccountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	sa, err := r.client.GetServiceAccount(ctx, state.ID.ValueString())
+	if errors.Is(err, client.ErrNotFound) {
+		resp.Diagnostics.AddWarning("Service Account Deleted Outside Terraform", fmt.Sprintf(
+			"Service account %s (%q) no longer exists in Horizon, so Terraform will create it again. "+
+				"Its keys were revoked and its grants removed with it.", state.ID.ValueString(), state.Name.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("read service account %s", state.ID.ValueString()), err))
+		return
+	}
+	state.fromAPI(sa)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+}
+
+func (r *serviceAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state serviceAccountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var patch client.UpdateServiceAccountRequest
+	patch.Name = changedString(state.Name, plan.Name)
+	patch.Description = changedString(state.Description, plan.Description)
+	patch.Role = changedString(state.Role, plan.Role)
+	if !plan.Disabled.Equal(state.Disabled) {
+		v := plan.Disabled.ValueBool()
+		patch.Disabled = &v
+	}
+	sa, err := r.client.UpdateServiceAccount(ctx, state.ID.ValueString(), patch)
+	if err != nil {
+		resp.Diagnostics.Append(serviceAccountDiagnostic(fmt.Sprintf("update service account %s", state.ID.ValueString()), err))
+		return
+	}
+	plan.fromAPI(sa)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+func (r *serviceAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state serviceAccountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.DeleteServiceAccount(ctx, state.ID.ValueString())
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("delete service account %s", state.ID.ValueString()), err))
+	}
+}
+
+func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if problem := checkID(req.ID, "sa_", "a service account id"); problem != "" {
+		resp.Diagnostics.AddError("Invalid Import Id", problem+" Import a service account by its id: terraform import horizon_service_account.NAME sa_...")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// serviceAccountDiagnostic adds the service-account specific advice to apiErrorDiagnostic.
+func serviceAccountDiagnostic(action string, err error) diag.Diagnostic {
+	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == client.CodeNameConflict {
+		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Service Account Name Taken", fmt.Sprintf(
+			"Could not %s: another service account of the organization already has this name. "+
+				"Choose another name, or import the existing account with terraform import.", action))
+	}
+	return apiErrorDiagnostic(action, err)
+}
+
+// changedString returns the planned value when it differs from the state, for a PATCH body.
+func changedString(state, plan types.String) *string {
+	if plan.Equal(state) || plan.IsUnknown() {
+		return nil
+	}
+	v := plan.ValueString()
+	return &v
+}
+
+// clientFrom extracts the configured client from provider data.
+func clientFrom(data any, diags *diag.Diagnostics) *client.Client {
+	if data == nil {
+		return nil // The provider is not configured yet (validation); the framework calls Configure again.
+	}
+	c, ok := data.(*client.Client)
+	if !ok {
+		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *client.Client, got %T. This is a bug in the provider; please report it.", data))
+	}
+	return c
+}

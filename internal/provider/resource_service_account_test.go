@@ -1,0 +1,187 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+)
+
+const saAddr = "horizon_service_account.test"
+
+func TestAccServiceAccount_lifecycle(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	var firstID string
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkServiceAccountsGone,
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(`
+resource "horizon_service_account" "test" {
+  name = "ci-deployer"
+}`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^sa_[a-z2-7]{16}$`))),
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("organization_id"), knownvalue.StringExact(env.srv.OrganizationID())),
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("role"), knownvalue.StringExact("member")),
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("disabled"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("created_at"), knownvalue.NotNull()),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					capture(saAddr, "id", &firstID),
+					env.checkServiceAccount(saAddr, client.ServiceAccount{Name: "ci-deployer", Role: "member"}),
+				),
+			},
+			{
+				Config: env.config(`
+resource "horizon_service_account" "test" {
+  name        = "ci-deployer-2"
+  description = "Deploys from CI"
+  role        = "admin"
+  disabled    = true
+}`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(saAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: env.checkServiceAccount(saAddr, client.ServiceAccount{
+					Name: "ci-deployer-2", Description: "Deploys from CI", Role: "admin", Disabled: true,
+				}),
+			},
+			{
+				ResourceName:      saAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// Drift: changed behind Terraform's back; the plan puts it back in place.
+				PreConfig: func() {
+					role, disabled := "viewer", false
+					if _, err := env.api.UpdateServiceAccount(t.Context(), firstID, client.UpdateServiceAccountRequest{Role: &role, Disabled: &disabled}); err != nil {
+						t.Fatalf("out-of-band update: %v", err)
+					}
+				},
+				Config: env.config(`
+resource "horizon_service_account" "test" {
+  name        = "ci-deployer-2"
+  description = "Deploys from CI"
+  role        = "admin"
+  disabled    = true
+}`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(saAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: env.checkServiceAccount(saAddr, client.ServiceAccount{
+					Name: "ci-deployer-2", Description: "Deploys from CI", Role: "admin", Disabled: true,
+				}),
+			},
+			{
+				// Drift: deleted behind Terraform's back; the plan creates it again.
+				PreConfig: func() {
+					if err := env.api.DeleteServiceAccount(t.Context(), firstID); err != nil {
+						t.Fatalf("out-of-band delete: %v", err)
+					}
+				},
+				Config: env.config(`
+resource "horizon_service_account" "test" {
+  name        = "ci-deployer-2"
+  description = "Deploys from CI"
+  role        = "admin"
+  disabled    = true
+}`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(saAddr, plancheck.ResourceActionCreate)},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					env.checkServiceAccount(saAddr, client.ServiceAccount{
+						Name: "ci-deployer-2", Description: "Deploys from CI", Role: "admin", Disabled: true,
+					}),
+					func(s *terraform.State) error {
+						id, err := attr(s, saAddr, "id")
+						if err == nil && id == firstID {
+							err = fmt.Errorf("expected a new service account, still %s", id)
+						}
+						return err
+					},
+				),
+			},
+		},
+	})
+}
+
+func TestAccServiceAccount_validation(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      env.config(`resource "horizon_service_account" "test" { name = "has space" }`),
+				ExpectError: regexp.MustCompile(`(?s)Attribute name must be 1 to 64 letters, digits`),
+				PlanOnly:    true,
+			},
+			{
+				Config: env.config(`resource "horizon_service_account" "test" {
+  name = "ok"
+  role = "owner"
+}`),
+				ExpectError: regexp.MustCompile(`(?s)Attribute role value must be one of.*"viewer".*"member".*"admin"`),
+				PlanOnly:    true,
+			},
+			{
+				Config: env.config(`
+resource "horizon_service_account" "a" { name = "same" }
+resource "horizon_service_account" "b" {
+  name       = "same"
+  depends_on = [horizon_service_account.a]
+}`),
+				ExpectError: regexp.MustCompile(`Service Account Name Taken`),
+			},
+		},
+	})
+}
+
+// checkServiceAccount compares what Horizon holds for the resource with want.
+func (e *testEnv) checkServiceAccount(resourceName string, want client.ServiceAccount) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		id, err := attr(s, resourceName, "id")
+		if err != nil {
+			return err
+		}
+		got, err := e.api.GetServiceAccount(bg(), id)
+		if err != nil {
+			return fmt.Errorf("reading %s from the server: %w", id, err)
+		}
+		if got.Name != want.Name || got.Description != want.Description || got.Role != want.Role || got.Disabled != want.Disabled {
+			return fmt.Errorf("server holds %+v, want name=%q description=%q role=%q disabled=%v",
+				*got, want.Name, want.Description, want.Role, want.Disabled)
+		}
+		return nil
+	}
+}
+
+// checkServiceAccountsGone is a CheckDestroy: every service account in the last state is gone from Horizon.
+func (e *testEnv) checkServiceAccountsGone(s *terraform.State) error {
+	for _, rs := range s.RootModule().Resources {
+		if rs.Type != "horizon_service_account" {
+			continue
+		}
+		_, err := e.api.GetServiceAccount(bg(), rs.Primary.ID)
+		if !errors.Is(err, client.ErrNotFound) {
+			return fmt.Errorf("service account %s still exists after destroy (err=%v)", rs.Primary.ID, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// decodeBody decodes a JSON object into dst, which must point to a struct,
+// and turns every failure into a 400 that names the field at fault. An empty
+// body counts as {} so that "name is required" beats "unexpected end of input".
+func decodeBody(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err, dst)
+	}
+	if err := dec.Decode(&json.RawMessage{}); !errors.Is(err, io.EOF) {
+		return invalidBody("request body must be a single JSON object with nothing after it")
+	}
+	return nil
+}
+
+func decodeError(err error, dst any) error {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syntaxErr):
+		return invalidBody("request body is not valid JSON (at byte %d): %s", syntaxErr.Offset, syntaxErr.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalidBody("request body is not valid JSON: it ends too early")
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return invalidBody("request body must be a JSON object")
+		}
+		return invalidField(typeErr.Field, "%s must be %s", typeErr.Field, jsonKind(typeErr.Type))
+	}
+	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		field, unquoteErr := strconv.Unquote(quoted)
+		if unquoteErr != nil {
+			field = quoted
+		}
+		return invalidField(field, "unknown field %q; accepted fields are: %s", field, strings.Join(jsonFieldNames(dst), ", "))
+	}
+	return invalidBody("request body could not be decoded: %s", err.Error())
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// jsonFieldNames lists the JSON names a request struct accepts, so that an
+// unknown-field error can say what would have been right.
+func jsonFieldNames(dst any) []string {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var names []string
+	for field := range t.Fields() {
+		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}

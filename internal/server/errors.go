@@ -1,0 +1,135 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// apiError is an error as the wire shows it: a status, a stable code, a
+// message for people and details for programs.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	details map[string]any
+	header  http.Header
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func invalidField(field, format string, args ...any) *apiError {
+	return &apiError{
+		status:  http.StatusBadRequest,
+		code:    "invalid_request",
+		message: fmt.Sprintf(format, args...),
+		details: map[string]any{"field": field},
+	}
+}
+
+func invalidBody(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, code: "invalid_request", message: fmt.Sprintf(format, args...)}
+}
+
+func unauthenticated(message string) *apiError {
+	return &apiError{
+		status:  http.StatusUnauthorized,
+		code:    "unauthenticated",
+		message: message,
+		header:  http.Header{"Www-Authenticate": {`Bearer realm="horizon"`}},
+	}
+}
+
+func rateLimited(retryAfter time.Duration) *apiError {
+	seconds := max(1, int((retryAfter+time.Second-1)/time.Second))
+	return &apiError{
+		status:  http.StatusTooManyRequests,
+		code:    "rate_limited",
+		message: fmt.Sprintf("the organization's rate limit is exhausted; retry after %d seconds", seconds),
+		details: map[string]any{"retry_after_seconds": seconds},
+		header:  http.Header{"Retry-After": {strconv.Itoa(seconds)}},
+	}
+}
+
+var errIdempotencyKeyReused = &apiError{
+	status:  http.StatusConflict,
+	code:    "idempotency_key_reused",
+	message: "this Idempotency-Key was already used for a different request; send a new key for a new request",
+}
+
+// toAPIError is the one place where domain errors become status codes. Anything
+// it does not recognise is a server fault.
+func toAPIError(err error) *apiError {
+	var (
+		apiErr     *apiError
+		notFound   *NotFoundError
+		conflict   *ConflictError
+		keyLimit   *KeyLimitError
+		permission *permissionError
+		tooLarge   *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.As(err, &notFound):
+		return &apiError{
+			status:  http.StatusNotFound,
+			code:    "not_found",
+			message: fmt.Sprintf("%s not found, or the caller may not see it", humanResource(notFound.Resource)),
+			details: map[string]any{"resource": notFound.Resource},
+		}
+	case errors.As(err, &conflict):
+		return &apiError{
+			status: http.StatusConflict,
+			code:   "name_conflict",
+			message: fmt.Sprintf("a %s with %s %q already exists in this organization; choose another %s",
+				humanResource(conflict.Resource), conflict.Field, conflict.Value, conflict.Field),
+			details: map[string]any{"field": conflict.Field},
+		}
+	case errors.As(err, &keyLimit):
+		return keyLimitError(keyLimit)
+	case errors.As(err, &permission):
+		return &apiError{
+			status:  http.StatusForbidden,
+			code:    "permission_denied",
+			message: permission.Error(),
+			details: map[string]any{"actor_role": permission.actorRole, "required_role": permission.requiredRole},
+		}
+	case errors.As(err, &tooLarge):
+		return &apiError{
+			status:  http.StatusRequestEntityTooLarge,
+			code:    "payload_too_large",
+			message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit),
+			details: map[string]any{"limit_bytes": tooLarge.Limit},
+		}
+	default:
+		return &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal server error"}
+	}
+}
+
+func keyLimitError(e *KeyLimitError) *apiError {
+	active := make([]activeKeyJSON, 0, len(e.Active))
+	for _, k := range e.Active {
+		active = append(active, activeKeyJSON{ID: k.ID, Name: k.Name, CreatedAt: formatTime(k.CreatedAt), ExpiresAt: formatOptionalTime(k.ExpiresAt)})
+	}
+	return &apiError{
+		status: http.StatusConflict,
+		code:   "key_limit_exceeded",
+		message: fmt.Sprintf("service account %s already has %d active API keys, the limit; revoke one of them (or let it expire) before creating another",
+			e.ServiceAccountID, e.Limit),
+		details: map[string]any{"service_account_id": e.ServiceAccountID, "limit": e.Limit, "active_keys": active},
+	}
+}
+
+func humanResource(resource string) string {
+	switch resource {
+	case resourceServiceAccount:
+		return "service account"
+	case resourceAPIKey:
+		return "API key"
+	default:
+		return resource
+	}
+}

@@ -1,0 +1,183 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// noRetryClient uses a fresh connection per request: net/http retries a
+// request carrying an Idempotency-Key by itself when a reused connection
+// breaks, which would hide the dropped response from the test.
+func noRetryClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+func TestFailRateDropsCommittedResponses(t *testing.T) {
+	e := newTestEnv(t, WithFailRate(1))
+	c := e.owner
+	c.http = noRetryClient()
+	body := map[string]any{"name": "ci"}
+
+	if _, err := c.send(http.MethodPost, saCollection, body, "Idempotency-Key", "create-ci"); err == nil {
+		t.Fatal("the create's response arrived despite a fail rate of 1")
+	}
+	var list serviceAccountListJSON
+	c.do(http.MethodGet, saCollection, nil).want(http.StatusOK).decode(&list)
+	if len(list.ServiceAccounts) != 1 || list.ServiceAccounts[0].Name != "ci" {
+		t.Fatalf("service accounts = %+v, want the one whose response was dropped", list.ServiceAccounts)
+	}
+
+	replay := c.do(http.MethodPost, saCollection, body, "Idempotency-Key", "create-ci").want(http.StatusCreated)
+	var sa serviceAccountJSON
+	replay.decode(&sa)
+	if sa.ID != list.ServiceAccounts[0].ID || replay.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay = %s, want the dropped create", replay.body)
+	}
+
+	// Errors and no-op changes are never dropped.
+	c.do(http.MethodPost, saCollection, body).wantError(http.StatusConflict, "name_conflict", nil)
+	c.do(http.MethodPatch, saPath(sa.ID), map[string]any{"name": "ci"}).want(http.StatusOK)
+	if _, err := c.send(http.MethodPatch, saPath(sa.ID), map[string]any{"name": "renamed"}); err == nil {
+		t.Error("a PATCH that changed something kept its response")
+	}
+	if !strings.Contains(e.logs.String(), "status=201 duration=") || !strings.Contains(e.logs.String(), "dropped=true") {
+		t.Errorf("the access log does not record the dropped response:\n%s", e.logs)
+	}
+}
+
+func TestFaultSeedIsDeterministic(t *testing.T) {
+	sequence := func() []bool {
+		f := newFaults(0.5, 42)
+		var drops []bool
+		for range 32 {
+			drops = append(drops, f.dropResponse())
+		}
+		return drops
+	}
+	a, b := sequence(), sequence()
+	dropped := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatal("the same seed gave different fault sequences")
+		}
+		if a[i] {
+			dropped++
+		}
+	}
+	if dropped == 0 || dropped == len(a) {
+		t.Errorf("a fail rate of 0.5 dropped %d of %d", dropped, len(a))
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	e := newTestEnv(t, WithRateLimit(2))
+	e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	res := e.owner.do(http.MethodGet, "/api/v0/me", nil)
+	res.wantError(http.StatusTooManyRequests, "rate_limited", map[string]any{"retry_after_seconds": 1})
+	if res.header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After = %q, want 1", res.header.Get("Retry-After"))
+	}
+
+	// Unauthenticated requests are answered before the limiter.
+	e.client("fmcp_unknown-key-0000000000").do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusUnauthorized, "unauthenticated", nil)
+
+	e.clock.Advance(500 * time.Millisecond)
+	e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	e.owner.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusTooManyRequests, "rate_limited", nil)
+
+	e.clock.Advance(time.Hour) // the bucket refills to its burst, no further
+	for range 2 {
+		e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	}
+	e.owner.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusTooManyRequests, "rate_limited", nil)
+}
+
+func TestRateLimiterRetryAfter(t *testing.T) {
+	l := newRateLimiter(1)
+	now := testStart
+	if ok, _ := l.take("org", now); !ok {
+		t.Fatal("first request refused")
+	}
+	ok, wait := l.take("org", now.Add(250*time.Millisecond))
+	if ok || wait != 750*time.Millisecond {
+		t.Errorf("take = %v, %v; want refused, 750ms", ok, wait)
+	}
+	if ok, _ := l.take("other-org", now); !ok {
+		t.Error("organizations share a bucket")
+	}
+	if ok, _ := l.take("org", now.Add(-time.Hour)); ok {
+		t.Error("a clock set backwards refilled the bucket")
+	}
+}
+
+func TestAccessLogHoldsNoSecrets(t *testing.T) {
+	e := newTestEnv(t)
+	saID := e.createSA("ci", RoleMember)
+	var created createdServiceAccountJSON
+	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ui", "create_key": true}, "Idempotency-Key", "idem-secret-123").
+		want(http.StatusCreated).decode(&created)
+	key := e.createKey(saID, "k")
+	c := e.client(key.Secret)
+	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	c.do(http.MethodGet, "/api/v0/"+key.Secret+"?token="+key.Secret, nil).want(http.StatusNotFound)
+	e.client(key.Secret+"x").do(http.MethodGet, "/api/v0/me", nil).want(http.StatusUnauthorized)
+	e.owner.do(http.MethodDelete, keyPath(saID, key.ID), nil).want(http.StatusOK)
+	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusUnauthorized)
+	if err := e.srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	logs := e.logs.String()
+	for name, secret := range map[string]string{
+		"bootstrap key":   e.srv.BootstrapKey(),
+		"created secret":  key.Secret,
+		"initial secret":  created.APIKey.Secret,
+		"random part":     strings.TrimPrefix(key.Secret, "fmcp_"),
+		"Idempotency-Key": "idem-secret-123",
+		"Authorization":   "Bearer",
+	} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains the %s:\n%s", name, logs)
+		}
+	}
+	for _, want := range []string{
+		"msg=request method=POST path=/api/v0/organizations/current/service-accounts status=201 duration=",
+		"path=/api/v0/fmcp_REDACTED status=404",
+		"method=GET path=/api/v0/me status=401",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+	if got, want := strings.Count(logs, "msg=request "), int(e.srv.RequestCount()); got != want {
+		t.Errorf("%d access log lines for %d requests", got, want)
+	}
+}
+
+func TestPanicBecomes500(t *testing.T) {
+	logs := &syncBuffer{}
+	srv, err := New(WithLogOutput(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	handler := srv.observe(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	req := httptest.NewRequest(http.MethodGet, "/api/v0/me", nil)
+	req.Header.Set("Authorization", "Bearer "+srv.BootstrapKey())
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+
+	res := response{t: t, status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+	res.wantError(http.StatusInternalServerError, "internal", nil)
+	if !strings.Contains(logs.String(), "panic=boom") || !strings.Contains(logs.String(), "status=500") {
+		t.Errorf("the panic was not logged:\n%s", logs)
+	}
+	if strings.Contains(logs.String(), srv.BootstrapKey()) {
+		t.Error("the panic log contains the request's credential")
+	}
+}

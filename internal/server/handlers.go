@@ -1,0 +1,299 @@
+package server
+
+import "time"
+
+// Handlers return the value to render or an error; the adapter in http.go
+// does the rest. Each has already passed the route's permission check.
+
+func (s *Server) getMe(c *call) (any, error) {
+	return meJSON{Actor: toActorJSON(c.actor), Organizations: []organizationJSON{toOrganizationJSON(c.org)}}, nil
+}
+
+func (s *Server) getOrganization(c *call) (any, error) {
+	return toOrganizationJSON(c.org), nil
+}
+
+func (s *Server) listServers(c *call) (any, error) {
+	servers, err := s.store.ListMCPServers(c.org.ID)
+	if err != nil {
+		return nil, err
+	}
+	list := serverListJSON{Servers: make([]serverJSON, 0, len(servers))}
+	for _, srv := range servers {
+		list.Servers = append(list.Servers, s.toServerJSON(srv))
+	}
+	return list, nil
+}
+
+type createServerRequest struct {
+	Name        string `json:"name"`
+	Slug        string `json:"slug"`
+	Description string `json:"description"`
+}
+
+func (s *Server) createServer(c *call) (any, error) {
+	var req createServerRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := firstError(validateServerName(req.Name), validateServerSlug(req.Slug), validateDescription(req.Description)); err != nil {
+		return nil, err
+	}
+	srv := MCPServer{
+		ID:             newID("srv_"),
+		OrganizationID: c.org.ID,
+		Name:           req.Name,
+		Slug:           req.Slug,
+		Description:    req.Description,
+		CreatedAt:      c.now,
+	}
+	if err := s.store.CreateMCPServer(srv); err != nil {
+		return nil, err
+	}
+	return s.toServerJSON(srv), nil
+}
+
+func (s *Server) getServer(c *call) (any, error) {
+	srv, err := s.store.GetMCPServer(c.org.ID, c.param("server"))
+	if err != nil {
+		return nil, err
+	}
+	return s.toServerJSON(srv), nil
+}
+
+func (s *Server) listServiceAccounts(c *call) (any, error) {
+	accounts, err := s.store.ListServiceAccounts(c.org.ID)
+	if err != nil {
+		return nil, err
+	}
+	list := serviceAccountListJSON{ServiceAccounts: make([]serviceAccountJSON, 0, len(accounts))}
+	for _, sa := range accounts {
+		list.ServiceAccounts = append(list.ServiceAccounts, toServiceAccountJSON(sa))
+	}
+	return list, nil
+}
+
+type createServiceAccountRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Role        string `json:"role"`
+	CreateKey   bool   `json:"create_key"`
+}
+
+// initialKeyName names the key issued by "create_key": true.
+const initialKeyName = "initial"
+
+func (s *Server) createServiceAccount(c *call) (any, error) {
+	var req createServiceAccountRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := firstError(validateServiceAccountName(req.Name), validateDescription(req.Description)); err != nil {
+		return nil, err
+	}
+	role, err := parseServiceAccountRole(req.Role)
+	if err != nil {
+		return nil, err
+	}
+	if err := authorizeRoleAssignment(c.actor, role); err != nil {
+		return nil, err
+	}
+	sa := ServiceAccount{
+		ID:             newID("sa_"),
+		OrganizationID: c.org.ID,
+		Name:           req.Name,
+		Description:    req.Description,
+		Role:           role,
+		CreatedAt:      c.now,
+		UpdatedAt:      c.now,
+	}
+	var (
+		key    *APIKey
+		secret string
+	)
+	if req.CreateKey {
+		secret = newSecret()
+		k := newAPIKey(sa.OrganizationID, sa.ID, initialKeyName, secret, c.now, time.Time{})
+		key = &k
+	}
+	if err := s.store.CreateServiceAccount(sa, key); err != nil {
+		return nil, err
+	}
+	created := createdServiceAccountJSON{serviceAccountJSON: toServiceAccountJSON(sa)}
+	if key != nil {
+		keyJSON := toAPIKeyJSON(*key, c.now)
+		keyJSON.Secret = secret
+		created.APIKey = &keyJSON
+	}
+	return created, nil
+}
+
+func (s *Server) getServiceAccount(c *call) (any, error) {
+	sa, err := s.store.GetServiceAccount(c.org.ID, c.param("sa"))
+	if err != nil {
+		return nil, err
+	}
+	return toServiceAccountJSON(sa), nil
+}
+
+type updateServiceAccountRequest struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Role        *string `json:"role"`
+	Disabled    *bool   `json:"disabled"`
+}
+
+func (s *Server) updateServiceAccount(c *call) (any, error) {
+	var req updateServiceAccountRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	patch := ServiceAccountPatch{Name: req.Name, Description: req.Description, Disabled: req.Disabled}
+	if req.Name != nil {
+		if err := validateServiceAccountName(*req.Name); err != nil {
+			return nil, err
+		}
+	}
+	if req.Description != nil {
+		if err := validateDescription(*req.Description); err != nil {
+			return nil, err
+		}
+	}
+	if req.Role != nil {
+		if *req.Role == "" {
+			return nil, invalidField("role", "role must be one of viewer, member or admin (service accounts cannot be owners)")
+		}
+		role, err := parseServiceAccountRole(*req.Role)
+		if err != nil {
+			return nil, err
+		}
+		if err := authorizeRoleAssignment(c.actor, role); err != nil {
+			return nil, err
+		}
+		patch.Role = &role
+	}
+	sa, changed, err := s.store.UpdateServiceAccount(c.org.ID, c.param("sa"), patch, c.now)
+	if err != nil {
+		return nil, err
+	}
+	c.unchanged = !changed
+	return toServiceAccountJSON(sa), nil
+}
+
+func (s *Server) deleteServiceAccount(c *call) (any, error) {
+	return nil, s.store.DeleteServiceAccount(c.org.ID, c.param("sa"), c.now)
+}
+
+func (s *Server) listAPIKeys(c *call) (any, error) {
+	keys, err := s.store.ListAPIKeys(c.org.ID, c.param("sa"))
+	if err != nil {
+		return nil, err
+	}
+	list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys))}
+	for _, k := range keys {
+		list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, c.now))
+	}
+	return list, nil
+}
+
+type createAPIKeyRequest struct {
+	Name      string  `json:"name"`
+	ExpiresAt *string `json:"expires_at"`
+}
+
+func (s *Server) createAPIKey(c *call) (any, error) {
+	var req createAPIKeyRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if err := validateAPIKeyName(req.Name); err != nil {
+		return nil, err
+	}
+	var expiresAt time.Time
+	if req.ExpiresAt != nil {
+		t, err := parseExpiresAt(*req.ExpiresAt, c.now)
+		if err != nil {
+			return nil, err
+		}
+		expiresAt = t
+	}
+	// The store checks that the account exists under the same lock as the
+	// key limit, so a concurrent delete cannot slip in between.
+	secret := newSecret()
+	key := newAPIKey(c.org.ID, c.param("sa"), req.Name, secret, c.now, expiresAt)
+	if err := s.store.CreateAPIKey(key); err != nil {
+		return nil, err
+	}
+	created := toAPIKeyJSON(key, c.now)
+	created.Secret = secret
+	return created, nil
+}
+
+func (s *Server) getAPIKey(c *call) (any, error) {
+	key, err := s.store.GetAPIKey(c.org.ID, c.param("sa"), c.param("key"))
+	if err != nil {
+		return nil, err
+	}
+	return toAPIKeyJSON(key, c.now), nil
+}
+
+type updateAPIKeyRequest struct {
+	Name *string `json:"name"`
+}
+
+func (s *Server) updateAPIKey(c *call) (any, error) {
+	var req updateAPIKeyRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	if req.Name == nil {
+		c.unchanged = true
+		key, err := s.store.GetAPIKey(c.org.ID, c.param("sa"), c.param("key"))
+		if err != nil {
+			return nil, err
+		}
+		return toAPIKeyJSON(key, c.now), nil
+	}
+	if err := validateAPIKeyName(*req.Name); err != nil {
+		return nil, err
+	}
+	key, changed, err := s.store.RenameAPIKey(c.org.ID, c.param("sa"), c.param("key"), *req.Name)
+	if err != nil {
+		return nil, err
+	}
+	c.unchanged = !changed
+	return toAPIKeyJSON(key, c.now), nil
+}
+
+func (s *Server) revokeAPIKey(c *call) (any, error) {
+	key, changed, err := s.store.RevokeAPIKey(c.org.ID, c.param("sa"), c.param("key"), c.now)
+	if err != nil {
+		return nil, err
+	}
+	c.unchanged = !changed
+	return toAPIKeyJSON(key, c.now), nil
+}
+
+func newAPIKey(orgID, ownerID, name, secret string, now, expiresAt time.Time) APIKey {
+	return APIKey{
+		ID:             newID("key_"),
+		OrganizationID: orgID,
+		OwnerID:        ownerID,
+		Name:           name,
+		SecretHash:     hashSecret(secret),
+		MaskedSecret:   maskSecret(secret),
+		CreatedAt:      now,
+		ExpiresAt:      expiresAt,
+	}
+}
+
+// firstError returns the first non-nil error, so validation reports fields in
+// the order the API documents them.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

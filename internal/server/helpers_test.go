@@ -1,0 +1,216 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var testStart = time.Date(2030, 1, 2, 15, 4, 5, 0, time.UTC)
+
+// syncBuffer is a bytes.Buffer that the server's log writer and the test may
+// use at the same time.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testEnv is one reference server per test, on a free loopback port, with a
+// manual clock and a captured log.
+type testEnv struct {
+	t     *testing.T
+	srv   *Server
+	clock *ManualClock
+	logs  *syncBuffer
+	owner *apiClient
+}
+
+func newTestEnv(t *testing.T, opts ...Option) *testEnv {
+	t.Helper()
+	clock := NewManualClock(testStart)
+	logs := &syncBuffer{}
+	srv, err := New(append([]Option{WithClock(clock), WithLogOutput(logs)}, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(srv.Stop)
+	e := &testEnv{t: t, srv: srv, clock: clock, logs: logs}
+	e.owner = e.client(srv.BootstrapKey())
+	return e
+}
+
+func (e *testEnv) client(key string) *apiClient {
+	return &apiClient{t: e.t, env: e, key: key, http: http.DefaultClient}
+}
+
+// saPath returns the path of a service account, or of something under it.
+func saPath(saID string, rest ...string) string {
+	return "/api/v0/organizations/current/service-accounts/" + saID + strings.Join(rest, "")
+}
+
+func keyPath(saID, keyID string) string { return saPath(saID, "/api-keys/", keyID) }
+
+const saCollection = "/api/v0/organizations/current/service-accounts"
+
+// createSA creates a service account as the owner and returns its id.
+func (e *testEnv) createSA(name string, role Role) string {
+	e.t.Helper()
+	var sa serviceAccountJSON
+	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": name, "role": role}).want(http.StatusCreated).decode(&sa)
+	return sa.ID
+}
+
+// createKey creates a key as the owner and returns the key as created.
+func (e *testEnv) createKey(saID, name string) apiKeyJSON {
+	e.t.Helper()
+	var key apiKeyJSON
+	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": name}).want(http.StatusCreated).decode(&key)
+	return key
+}
+
+// actor returns a client acting with role: the bootstrap owner, or a new
+// service account with that role and a key of its own.
+func (e *testEnv) actor(role Role) *apiClient {
+	e.t.Helper()
+	if role == RoleOwner {
+		return e.owner
+	}
+	saID := e.createSA("actor-"+string(role), role)
+	return e.client(e.createKey(saID, "actor").Secret)
+}
+
+type apiClient struct {
+	t    *testing.T
+	env  *testEnv
+	key  string
+	http *http.Client
+}
+
+type response struct {
+	t      *testing.T
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request; body is nil, a raw string, or a value to encode as
+// JSON; headers are name, value pairs.
+func (c *apiClient) do(method, path string, body any, headers ...string) response {
+	c.t.Helper()
+	resp, err := c.send(method, path, body, headers...)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp
+}
+
+func (c *apiClient) send(method, path string, body any, headers ...string) (response, error) {
+	c.t.Helper()
+	var reader io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		reader = strings.NewReader(b)
+	default:
+		encoded, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatalf("encode body: %v", err)
+		}
+		reader = bytes.NewReader(encoded)
+	}
+	req, err := http.NewRequest(method, c.env.srv.URL()+path, reader)
+	if err != nil {
+		c.t.Fatalf("new request: %v", err)
+	}
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return response{}, err
+	}
+	return response{t: c.t, status: resp.StatusCode, header: resp.Header, body: raw}, nil
+}
+
+func (r response) want(status int) response {
+	r.t.Helper()
+	if r.status != status {
+		r.t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+func (r response) decode(v any) {
+	r.t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		r.t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+type errorResponse struct {
+	Error struct {
+		Code    string         `json:"code"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details"`
+	} `json:"error"`
+}
+
+func (r response) apiError() errorResponse {
+	r.t.Helper()
+	var e errorResponse
+	r.decode(&e)
+	if e.Error.Code == "" || e.Error.Message == "" || e.Error.Details == nil {
+		r.t.Fatalf("error body lacks code, message or details: %s", r.body)
+	}
+	return e
+}
+
+// wantError checks the status, the code and that details hold wantDetails
+// (compared as their JSON encodings).
+func (r response) wantError(status int, code string, wantDetails map[string]any) errorResponse {
+	r.t.Helper()
+	r.want(status)
+	e := r.apiError()
+	if e.Error.Code != code {
+		r.t.Fatalf("code %q, want %q; body %s", e.Error.Code, code, r.body)
+	}
+	for name, want := range wantDetails {
+		got, ok := e.Error.Details[name]
+		if !ok {
+			r.t.Fatalf("details lack %q; body %s", name, r.body)
+		}
+		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
+			r.t.Fatalf("details.%s = %s, want %s; body %s", name, g, w, r.body)
+		}
+	}
+	return e
+}

@@ -1,0 +1,388 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// maxBodyBytes caps request bodies; every valid request is far smaller.
+const maxBodyBytes = 64 << 10
+
+// lastUsedGranularity coarsens last_used_at so that a busy key does not take
+// the store's write lock on every request.
+const lastUsedGranularity = time.Minute
+
+// route is one row of the routing table: the pattern, the action the caller's
+// role must allow, the success status and the handler.
+type route struct {
+	pattern string
+	action  action
+	status  int
+	handle  func(*call) (any, error)
+}
+
+func (s *Server) routes() []route {
+	const org = "/api/v0/organizations/{org}"
+	return []route{
+		{"GET /api/v0/me", actionRead, http.StatusOK, s.getMe},
+		{"GET " + org, actionRead, http.StatusOK, s.getOrganization},
+
+		{"GET " + org + "/servers", actionRead, http.StatusOK, s.listServers},
+		{"POST " + org + "/servers", actionManageServers, http.StatusCreated, s.createServer},
+		{"GET " + org + "/servers/{server}", actionRead, http.StatusOK, s.getServer},
+
+		{"GET " + org + "/service-accounts", actionRead, http.StatusOK, s.listServiceAccounts},
+		{"POST " + org + "/service-accounts", actionManageServiceAccounts, http.StatusCreated, s.createServiceAccount},
+		{"GET " + org + "/service-accounts/{sa}", actionRead, http.StatusOK, s.getServiceAccount},
+		{"PATCH " + org + "/service-accounts/{sa}", actionManageServiceAccounts, http.StatusOK, s.updateServiceAccount},
+		{"DELETE " + org + "/service-accounts/{sa}", actionManageServiceAccounts, http.StatusNoContent, s.deleteServiceAccount},
+
+		{"GET " + org + "/service-accounts/{sa}/api-keys", actionRead, http.StatusOK, s.listAPIKeys},
+		{"POST " + org + "/service-accounts/{sa}/api-keys", actionManageAPIKeys, http.StatusCreated, s.createAPIKey},
+		{"GET " + org + "/service-accounts/{sa}/api-keys/{key}", actionRead, http.StatusOK, s.getAPIKey},
+		{"PATCH " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, http.StatusOK, s.updateAPIKey},
+		{"DELETE " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, http.StatusOK, s.revokeAPIKey},
+	}
+}
+
+// call is what a handler sees: an authenticated, authorized request with its
+// body already read.
+type call struct {
+	r     *http.Request
+	actor Actor
+	org   Organization
+	body  []byte
+	now   time.Time
+	// unchanged is set by handlers whose mutation turned out to be a no-op,
+	// so the fault injector leaves their response alone.
+	unchanged bool
+}
+
+func (c *call) param(name string) string { return c.r.PathValue(name) }
+
+func (c *call) decode(dst any) error { return decodeBody(c.body, dst) }
+
+func (c *call) mutated() bool {
+	return c.r.Method != http.MethodGet && c.r.Method != http.MethodHead && !c.unchanged
+}
+
+func (s *Server) newHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.adapt(rt))
+	}
+	mux.Handle("/", s.noRoute(mux))
+	return s.observe(mux)
+}
+
+// adapt turns a route's handler into an http.Handler: it runs the checks every
+// request shares, renders the handler's value or error as JSON, and applies
+// idempotency and fault injection.
+func (s *Server) adapt(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.begin(w, r, rt.action)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
+			s.serveIdempotent(w, rt, c, key)
+			return
+		}
+		body, err := run(rt, c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.respond(w, rt.status, body, c.mutated())
+	})
+}
+
+// begin runs the checks that precede every handler, in the order their
+// failures are reported: 401, 429, 404 (organization), 403, 413.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, a action) (*call, error) {
+	now := s.clock.Now()
+	actor, err := s.authenticate(r, now)
+	if err != nil {
+		return nil, err
+	}
+	if s.limiter != nil {
+		if ok, wait := s.limiter.take(actor.OrganizationID, now); !ok {
+			return nil, rateLimited(wait)
+		}
+	}
+	org, err := s.resolveOrganization(actor, r.PathValue("org"))
+	if err != nil {
+		return nil, err
+	}
+	if err := authorize(actor, a); err != nil {
+		return nil, err
+	}
+	var body []byte
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &call{r: r, actor: actor, org: org, body: body, now: now}, nil
+}
+
+// authenticate evaluates the bearer key against current state on every
+// request, so revocation, expiry and disabling take effect immediately.
+func (s *Server) authenticate(r *http.Request, now time.Time) (Actor, error) {
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
+		return Actor{}, unauthenticated("missing API key: send the header Authorization: Bearer fmcp_...")
+	}
+	if !strings.HasPrefix(token, secretPrefix) {
+		return Actor{}, unauthenticated("malformed API key: Horizon API keys start with fmcp_")
+	}
+	hash := hashSecret(token)
+	key, actor, err := s.store.ResolveAPIKey(hash)
+	if errors.Is(err, ErrNotFound) {
+		return Actor{}, unauthenticated("API key not recognized")
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	// The map lookup already matched the hash; the constant-time comparison
+	// keeps the final decision independent of where two hashes differ.
+	if subtle.ConstantTimeCompare(key.SecretHash[:], hash[:]) != 1 {
+		return Actor{}, unauthenticated("API key not recognized")
+	}
+	switch key.Status(now) {
+	case KeyRevoked:
+		return Actor{}, unauthenticated("API key has been revoked")
+	case KeyExpired:
+		return Actor{}, unauthenticated(fmt.Sprintf("API key expired at %s", formatTime(key.ExpiresAt)))
+	}
+	if actor.Disabled {
+		return Actor{}, unauthenticated("the service account that owns this API key is disabled")
+	}
+	if now.Sub(key.LastUsedAt) >= lastUsedGranularity {
+		if err := s.store.MarkAPIKeyUsed(key.ID, now); err != nil {
+			return Actor{}, err
+		}
+	}
+	return actor, nil
+}
+
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// resolveOrganization maps {org} to the caller's organization. Any other
+// organization is reported as missing rather than forbidden, so ids of other
+// organizations cannot be probed.
+func (s *Server) resolveOrganization(actor Actor, param string) (Organization, error) {
+	if param != "" && param != "current" && param != actor.OrganizationID {
+		return Organization{}, &NotFoundError{Resource: resourceOrganization}
+	}
+	return s.store.GetOrganization(actor.OrganizationID)
+}
+
+// run calls the handler and encodes its value; a nil value means no body.
+func run(rt route, c *call) ([]byte, error) {
+	v, err := rt.handle(c)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func (s *Server) serveIdempotent(w http.ResponseWriter, rt route, c *call, key string) {
+	if err := validateIdempotencyKey(key); err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	lookupID := idempotencyLookupID(c.actor.ID, key)
+	fingerprint := requestFingerprint(c.r.Method, c.r.URL.Path, c.body)
+	unlock := s.idempotency.locks.lock(lookupID)
+	defer unlock()
+
+	rec, found, err := s.idempotency.lookup(lookupID, c.now)
+	if err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	if found {
+		if rec.Fingerprint != fingerprint {
+			s.writeError(w, c.r, errIdempotencyKeyReused)
+			return
+		}
+		body, err := s.idempotency.open(rec, key)
+		if err != nil {
+			s.writeError(w, c.r, err)
+			return
+		}
+		writeReplay(w, rec.Status, body)
+		return
+	}
+
+	body, err := run(rt, c)
+	if err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	// Only successes are stored: a failed request changed nothing, so a retry
+	// deserves a fresh evaluation (the key limit may have been lifted since).
+	if err := s.idempotency.save(lookupID, key, fingerprint, rt.status, body, c.now); err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	s.respond(w, rt.status, body, c.mutated())
+}
+
+// respond writes a success, unless fault injection decides that this
+// committed change loses its response.
+func (s *Server) respond(w http.ResponseWriter, status int, body []byte, mutated bool) {
+	if mutated && s.faults.dropResponse() {
+		if rec, ok := w.(*responseRecorder); ok {
+			rec.status, rec.dropped = status, true
+		}
+		abortResponse(w)
+		return
+	}
+	writeJSONBytes(w, status, body)
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	apiErr := toAPIError(err)
+	if apiErr.status >= http.StatusInternalServerError {
+		s.logger.Error("request failed", "method", r.Method, "path", redactPath(r.URL.Path), "error", err)
+	}
+	for name, values := range apiErr.header {
+		w.Header()[name] = values
+	}
+	details := apiErr.details
+	if details == nil {
+		details = map[string]any{}
+	}
+	body, marshalErr := json.Marshal(errorJSON{Error: errorDetailJSON{Code: apiErr.code, Message: apiErr.message, Details: details}})
+	if marshalErr != nil {
+		body = []byte(`{"error":{"code":"internal","message":"internal server error","details":{}}}`)
+	}
+	writeJSONBytes(w, apiErr.status, body)
+}
+
+func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	if body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	// Responses may carry a secret; no cache may keep one.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// noRoute answers requests that match no route with the JSON error shape,
+// telling 405 (known path, other method) apart from 404.
+func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = method
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allowed = append(allowed, method)
+			}
+		}
+		path := redactPath(r.URL.Path)
+		if len(allowed) > 0 {
+			s.writeError(w, r, &apiError{
+				status:  http.StatusMethodNotAllowed,
+				code:    "method_not_allowed",
+				message: fmt.Sprintf("%s is not supported on %s; use %s", r.Method, path, strings.Join(allowed, ", ")),
+				details: map[string]any{"allowed_methods": allowed},
+				header:  http.Header{"Allow": {strings.Join(allowed, ", ")}},
+			})
+			return
+		}
+		s.writeError(w, r, &apiError{status: http.StatusNotFound, code: "not_found", message: "no API endpoint at " + path})
+	})
+}
+
+// observe is the outermost layer: it counts requests, turns panics into 500s
+// and writes the access log line. It logs the method, path, status and
+// duration only: never headers, bodies or the query string.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		start := time.Now()
+		rec := &responseRecorder{ResponseWriter: w}
+		defer func() {
+			p := recover()
+			if p != nil && p != http.ErrAbortHandler {
+				s.logger.Error("panic serving request", "method", r.Method, "path", redactPath(r.URL.Path), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.wroteHeader {
+					// Part of a response is out; only a cut connection tells the
+					// client it is incomplete.
+					p = http.ErrAbortHandler
+				} else {
+					s.writeError(rec, r, errors.New("handler panicked"))
+					p = nil
+				}
+			}
+			attrs := []any{"method", r.Method, "path", redactPath(r.URL.Path), "status", rec.status, "duration", time.Since(start)}
+			if rec.dropped {
+				attrs = append(attrs, "dropped", true)
+			}
+			s.logger.Info("request", attrs...)
+			if p != nil {
+				panic(p)
+			}
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// responseRecorder remembers the status for the access log. Unwrap lets
+// http.ResponseController reach the connection for hijacking.
+type responseRecorder struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	dropped     bool
+}
+
+func (r *responseRecorder) WriteHeader(status int) {
+	if !r.wroteHeader {
+		r.status, r.wroteHeader = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *responseRecorder) Write(b []byte) (int, error) {
+	if !r.wroteHeader {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *responseRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// secretInPath catches a key pasted into a URL by mistake, so that it does not
+// reach the log.
+var secretInPath = regexp.MustCompile(`fmcp_[A-Za-z0-9_-]*`)
+
+func redactPath(path string) string {
+	return secretInPath.ReplaceAllString(path, "fmcp_REDACTED")
+}

@@ -1,0 +1,413 @@
+package server
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// memoryStore is the in-memory Store. One RWMutex guards everything, which
+// keeps multi-object rules trivially atomic.
+type memoryStore struct {
+	mu              sync.RWMutex
+	orgs            map[string]Organization
+	users           map[string]User
+	serviceAccounts map[string]ServiceAccount
+	keys            map[string]APIKey
+	keyIDByHash     map[[32]byte]string
+	keyIDsByOwner   map[string][]string
+	servers         map[string]MCPServer
+	idempotency     map[string]IdempotencyRecord
+}
+
+func newMemoryStore() *memoryStore {
+	return &memoryStore{
+		orgs:            map[string]Organization{},
+		users:           map[string]User{},
+		serviceAccounts: map[string]ServiceAccount{},
+		keys:            map[string]APIKey{},
+		keyIDByHash:     map[[32]byte]string{},
+		keyIDsByOwner:   map[string][]string{},
+		servers:         map[string]MCPServer{},
+		idempotency:     map[string]IdempotencyRecord{},
+	}
+}
+
+var errDuplicateSecret = errors.New("an API key with the same secret already exists")
+
+func (m *memoryStore) CreateOrganization(org Organization) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.orgs[org.ID] = org
+	return nil
+}
+
+func (m *memoryStore) GetOrganization(id string) (Organization, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	org, ok := m.orgs[id]
+	if !ok {
+		return Organization{}, &NotFoundError{Resource: resourceOrganization}
+	}
+	return org, nil
+}
+
+func (m *memoryStore) CreateUser(user User, key APIKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.orgs[user.OrganizationID]; !ok {
+		return &NotFoundError{Resource: resourceOrganization}
+	}
+	if _, taken := m.keyIDByHash[key.SecretHash]; taken {
+		return errDuplicateSecret
+	}
+	m.users[user.ID] = user
+	m.insertKey(key)
+	return nil
+}
+
+func (m *memoryStore) ResolveAPIKey(secretHash [32]byte) (APIKey, Actor, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	id, ok := m.keyIDByHash[secretHash]
+	if !ok {
+		return APIKey{}, Actor{}, &NotFoundError{Resource: resourceAPIKey}
+	}
+	key := m.keys[id]
+	if user, ok := m.users[key.OwnerID]; ok {
+		return key, Actor{ID: user.ID, Type: ActorUser, Name: user.Name, Role: user.Role, OrganizationID: user.OrganizationID}, nil
+	}
+	if sa, ok := m.serviceAccounts[key.OwnerID]; ok {
+		return key, Actor{ID: sa.ID, Type: ActorServiceAccount, Name: sa.Name, Role: sa.Role, OrganizationID: sa.OrganizationID, Disabled: sa.Disabled}, nil
+	}
+	return APIKey{}, Actor{}, &NotFoundError{Resource: resourceServiceAccount}
+}
+
+func (m *memoryStore) MarkAPIKeyUsed(id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key, ok := m.keys[id]
+	if !ok {
+		return &NotFoundError{Resource: resourceAPIKey}
+	}
+	if at.After(key.LastUsedAt) {
+		key.LastUsedAt = at
+		m.keys[id] = key
+	}
+	return nil
+}
+
+func (m *memoryStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.orgs[sa.OrganizationID]; !ok {
+		return &NotFoundError{Resource: resourceOrganization}
+	}
+	if m.serviceAccountNameTaken(sa.OrganizationID, sa.Name, "") {
+		return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: sa.Name}
+	}
+	if initialKey != nil {
+		if _, taken := m.keyIDByHash[initialKey.SecretHash]; taken {
+			return errDuplicateSecret
+		}
+	}
+	m.serviceAccounts[sa.ID] = sa
+	if initialKey != nil {
+		m.insertKey(*initialKey)
+	}
+	return nil
+}
+
+func (m *memoryStore) GetServiceAccount(orgID, id string) (ServiceAccount, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.serviceAccount(orgID, id)
+}
+
+func (m *memoryStore) ListServiceAccounts(orgID string) ([]ServiceAccount, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if _, ok := m.orgs[orgID]; !ok {
+		return nil, &NotFoundError{Resource: resourceOrganization}
+	}
+	list := []ServiceAccount{}
+	for _, sa := range m.serviceAccounts {
+		if sa.OrganizationID == orgID {
+			list = append(list, sa)
+		}
+	}
+	slices.SortFunc(list, func(a, b ServiceAccount) int { return byCreation(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
+	return list, nil
+}
+
+func (m *memoryStore) UpdateServiceAccount(orgID, id string, patch ServiceAccountPatch, at time.Time) (ServiceAccount, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	sa, err := m.serviceAccount(orgID, id)
+	if err != nil {
+		return ServiceAccount{}, false, err
+	}
+	updated := sa
+	if patch.Name != nil {
+		updated.Name = *patch.Name
+	}
+	if patch.Description != nil {
+		updated.Description = *patch.Description
+	}
+	if patch.Role != nil {
+		updated.Role = *patch.Role
+	}
+	if patch.Disabled != nil {
+		updated.Disabled = *patch.Disabled
+	}
+	if updated == sa {
+		return sa, false, nil
+	}
+	if updated.Name != sa.Name && m.serviceAccountNameTaken(orgID, updated.Name, id) {
+		return ServiceAccount{}, false, &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: updated.Name}
+	}
+	updated.UpdatedAt = at
+	m.serviceAccounts[id] = updated
+	return updated, true, nil
+}
+
+func (m *memoryStore) DeleteServiceAccount(orgID, id string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.serviceAccount(orgID, id); err != nil {
+		return err
+	}
+	delete(m.serviceAccounts, id)
+	for _, keyID := range m.keyIDsByOwner[id] {
+		key := m.keys[keyID]
+		if key.RevokedAt.IsZero() {
+			key.RevokedAt = at
+			m.keys[keyID] = key
+		}
+	}
+	return nil
+}
+
+func (m *memoryStore) CreateAPIKey(key APIKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.serviceAccount(key.OrganizationID, key.OwnerID); err != nil {
+		return err
+	}
+	if _, taken := m.keyIDByHash[key.SecretHash]; taken {
+		return errDuplicateSecret
+	}
+	var active []APIKey
+	for _, existing := range m.ownedKeys(key.OwnerID) {
+		if existing.Status(key.CreatedAt) == KeyActive {
+			active = append(active, existing)
+		}
+	}
+	if len(active) >= MaxActiveKeysPerServiceAccount {
+		return &KeyLimitError{ServiceAccountID: key.OwnerID, Limit: MaxActiveKeysPerServiceAccount, Active: active}
+	}
+	m.insertKey(key)
+	return nil
+}
+
+func (m *memoryStore) GetAPIKey(orgID, serviceAccountID, id string) (APIKey, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.serviceAccountKey(orgID, serviceAccountID, id)
+}
+
+func (m *memoryStore) ListAPIKeys(orgID, serviceAccountID string) ([]APIKey, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
+		return nil, err
+	}
+	return m.ownedKeys(serviceAccountID), nil
+}
+
+func (m *memoryStore) RenameAPIKey(orgID, serviceAccountID, id, name string) (APIKey, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key, err := m.serviceAccountKey(orgID, serviceAccountID, id)
+	if err != nil || key.Name == name {
+		return key, false, err
+	}
+	key.Name = name
+	m.keys[id] = key
+	return key, true, nil
+}
+
+func (m *memoryStore) RevokeAPIKey(orgID, serviceAccountID, id string, at time.Time) (APIKey, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key, err := m.serviceAccountKey(orgID, serviceAccountID, id)
+	if err != nil || !key.RevokedAt.IsZero() {
+		return key, false, err
+	}
+	key.RevokedAt = at
+	m.keys[id] = key
+	return key, true, nil
+}
+
+func (m *memoryStore) CreateMCPServer(srv MCPServer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.orgs[srv.OrganizationID]; !ok {
+		return &NotFoundError{Resource: resourceOrganization}
+	}
+	for _, other := range m.servers {
+		if other.OrganizationID != srv.OrganizationID {
+			continue
+		}
+		if other.Name == srv.Name {
+			return &ConflictError{Resource: resourceServer, Field: "name", Value: srv.Name}
+		}
+		if other.Slug == srv.Slug {
+			return &ConflictError{Resource: resourceServer, Field: "slug", Value: srv.Slug}
+		}
+	}
+	m.servers[srv.ID] = srv
+	return nil
+}
+
+func (m *memoryStore) GetMCPServer(orgID, id string) (MCPServer, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	srv, ok := m.servers[id]
+	if !ok || srv.OrganizationID != orgID {
+		return MCPServer{}, &NotFoundError{Resource: resourceServer}
+	}
+	return srv, nil
+}
+
+func (m *memoryStore) ListMCPServers(orgID string) ([]MCPServer, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if _, ok := m.orgs[orgID]; !ok {
+		return nil, &NotFoundError{Resource: resourceOrganization}
+	}
+	list := []MCPServer{}
+	for _, srv := range m.servers {
+		if srv.OrganizationID == orgID {
+			list = append(list, srv)
+		}
+	}
+	slices.SortFunc(list, func(a, b MCPServer) int { return byCreation(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
+	return list, nil
+}
+
+func (m *memoryStore) GetIdempotencyRecord(lookupID string) (IdempotencyRecord, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	rec, ok := m.idempotency[lookupID]
+	if !ok {
+		return IdempotencyRecord{}, &NotFoundError{Resource: resourceIdempotencyRecord}
+	}
+	return rec, nil
+}
+
+func (m *memoryStore) PutIdempotencyRecord(rec IdempotencyRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.idempotency[rec.LookupID] = rec
+	return nil
+}
+
+func (m *memoryStore) DeleteIdempotencyRecordsBefore(t time.Time) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	removed := 0
+	for id, rec := range m.idempotency {
+		if rec.CreatedAt.Before(t) {
+			delete(m.idempotency, id)
+			removed++
+		}
+	}
+	return removed
+}
+
+func (m *memoryStore) Snapshot() Snapshot {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	snap := Snapshot{
+		Organizations:   sortedValues(m.orgs),
+		Users:           sortedValues(m.users),
+		ServiceAccounts: sortedValues(m.serviceAccounts),
+		APIKeys:         sortedValues(m.keys),
+		MCPServers:      sortedValues(m.servers),
+	}
+	for _, rec := range sortedValues(m.idempotency) {
+		rec.Nonce = bytes.Clone(rec.Nonce)
+		rec.Ciphertext = bytes.Clone(rec.Ciphertext)
+		snap.IdempotencyRecords = append(snap.IdempotencyRecords, rec)
+	}
+	return snap
+}
+
+// The helpers below expect m.mu to be held.
+
+func (m *memoryStore) serviceAccount(orgID, id string) (ServiceAccount, error) {
+	sa, ok := m.serviceAccounts[id]
+	if !ok || sa.OrganizationID != orgID {
+		return ServiceAccount{}, &NotFoundError{Resource: resourceServiceAccount}
+	}
+	return sa, nil
+}
+
+func (m *memoryStore) serviceAccountKey(orgID, serviceAccountID, id string) (APIKey, error) {
+	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
+		return APIKey{}, err
+	}
+	key, ok := m.keys[id]
+	if !ok || key.OwnerID != serviceAccountID {
+		return APIKey{}, &NotFoundError{Resource: resourceAPIKey}
+	}
+	return key, nil
+}
+
+func (m *memoryStore) serviceAccountNameTaken(orgID, name, exceptID string) bool {
+	for _, sa := range m.serviceAccounts {
+		if sa.OrganizationID == orgID && sa.Name == name && sa.ID != exceptID {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *memoryStore) ownedKeys(ownerID string) []APIKey {
+	list := []APIKey{}
+	for _, id := range m.keyIDsByOwner[ownerID] {
+		list = append(list, m.keys[id])
+	}
+	slices.SortFunc(list, func(a, b APIKey) int { return byCreation(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
+	return list
+}
+
+func (m *memoryStore) insertKey(key APIKey) {
+	m.keys[key.ID] = key
+	m.keyIDByHash[key.SecretHash] = key.ID
+	m.keyIDsByOwner[key.OwnerID] = append(m.keyIDsByOwner[key.OwnerID], key.ID)
+}
+
+func byCreation(aCreated time.Time, aID string, bCreated time.Time, bID string) int {
+	if c := aCreated.Compare(bCreated); c != 0 {
+		return c
+	}
+	return cmp.Compare(aID, bID)
+}
+
+func sortedValues[V any](m map[string]V) []V {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	values := make([]V, 0, len(ids))
+	for _, id := range ids {
+		values = append(values, m[id])
+	}
+	return values
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"crypto/sha256"
+	"time"
+)
+
+// Role is an actor's role in its organization: viewer < member < admin < owner.
+type Role string
+
+// The organization roles, lowest first.
+const (
+	RoleViewer Role = "viewer"
+	RoleMember Role = "member"
+	RoleAdmin  Role = "admin"
+	RoleOwner  Role = "owner"
+)
+
+// ActorType says whether an actor is a user or a service account.
+type ActorType string
+
+// The kinds of actor that can hold API keys.
+const (
+	ActorUser           ActorType = "user"
+	ActorServiceAccount ActorType = "service_account"
+)
+
+// KeyStatus is an API key's state, computed when the key is read.
+type KeyStatus string
+
+// The states of an API key.
+const (
+	KeyActive  KeyStatus = "active"
+	KeyExpired KeyStatus = "expired"
+	KeyRevoked KeyStatus = "revoked"
+)
+
+// MaxActiveKeysPerServiceAccount is how many keys a service account may hold
+// that are neither revoked nor expired: two, so a key can be rotated without
+// downtime.
+const MaxActiveKeysPerServiceAccount = 2
+
+// Organization holds users, service accounts and servers.
+type Organization struct {
+	ID                string
+	Name              string
+	DefaultServerRole string
+	CreatedAt         time.Time
+}
+
+// User is a human member of an organization.
+type User struct {
+	ID             string
+	OrganizationID string
+	Name           string
+	Role           Role
+	CreatedAt      time.Time
+}
+
+// ServiceAccount is a non-human actor of an organization.
+type ServiceAccount struct {
+	ID             string
+	OrganizationID string
+	Name           string
+	Description    string
+	Role           Role
+	Disabled       bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// ServiceAccountPatch lists the fields of a service account to change; nil
+// fields stay as they are.
+type ServiceAccountPatch struct {
+	Name        *string
+	Description *string
+	Role        *Role
+	Disabled    *bool
+}
+
+// APIKey is a bearer credential. Only the SHA-256 hash of its secret is kept.
+// Zero times mean "never" (no expiry, not revoked, not used).
+type APIKey struct {
+	ID             string
+	OrganizationID string
+	// OwnerID is the id of the user or service account the key acts as.
+	OwnerID      string
+	Name         string
+	SecretHash   [sha256.Size]byte
+	MaskedSecret string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	RevokedAt    time.Time
+	LastUsedAt   time.Time
+}
+
+// Status reports whether the key is active, expired or revoked at now.
+// Revocation wins over expiry because it was an explicit decision.
+func (k APIKey) Status(now time.Time) KeyStatus {
+	switch {
+	case !k.RevokedAt.IsZero():
+		return KeyRevoked
+	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
+		return KeyExpired
+	default:
+		return KeyActive
+	}
+}
+
+// MCPServer is an MCP server that an organization serves to its actors.
+type MCPServer struct {
+	ID             string
+	OrganizationID string
+	Name           string
+	Slug           string
+	Description    string
+	CreatedAt      time.Time
+}
+
+// Actor is whoever owns the key of a request, with its current role.
+type Actor struct {
+	ID             string
+	Type           ActorType
+	Name           string
+	Role           Role
+	OrganizationID string
+	Disabled       bool
+}
+
+// IdempotencyRecord is the stored outcome of a POST made with an
+// Idempotency-Key. Neither the key nor the response body is kept in plaintext.
+type IdempotencyRecord struct {
+	// LookupID is hex(SHA-256(actor id + "\x00" + Idempotency-Key)).
+	LookupID string
+	// Fingerprint is SHA-256 of the request's method, path and body.
+	Fingerprint [sha256.Size]byte
+	Status      int
+	// Ciphertext is the response body sealed with AES-256-GCM under a key
+	// derived from the Idempotency-Key, which only the client holds.
+	Nonce      []byte
+	Ciphertext []byte
+	CreatedAt  time.Time
+}

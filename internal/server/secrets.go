@@ -1,0 +1,62 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"errors"
+	"strings"
+)
+
+const secretPrefix = "fmcp_"
+
+// minBootstrapKeyLength keeps user-chosen bootstrap keys long enough to mask
+// (four characters either side) and not trivially guessable.
+const minBootstrapKeyLength = 20
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newID returns prefix followed by 16 lowercase base32 characters (80 random
+// bits).
+func newID(prefix string) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails; it crashes the program instead.
+	return prefix + strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+// newSecret returns a fresh API key secret: fmcp_ and 32 random bytes in
+// unpadded base64url.
+func newSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return secretPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func hashSecret(secret string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(secret))
+}
+
+// maskSecret shows the first and last four characters of the random part, so
+// people can tell keys apart without the secret being recoverable. Every
+// secret it sees is a generated one or a validated bootstrap key, both long
+// enough.
+func maskSecret(secret string) string {
+	random := strings.TrimPrefix(secret, secretPrefix)
+	return secretPrefix + random[:4] + "..." + random[len(random)-4:]
+}
+
+// ValidateBootstrapKey reports whether key can serve as the seeded owner's API
+// key: it must start with fmcp_, be at least 20 characters long and consist of
+// printable ASCII without spaces, so it fits an Authorization header.
+func ValidateBootstrapKey(key string) error {
+	if !strings.HasPrefix(key, secretPrefix) || len(key) < minBootstrapKeyLength {
+		return errors.New("bootstrap key must start with fmcp_ and be at least 20 characters long")
+	}
+	for _, r := range key {
+		if r <= ' ' || r > '~' {
+			return errors.New("bootstrap key may only contain printable ASCII characters without spaces")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+// Package server is the Horizon reference server: an in-memory implementation
+// of the Horizon API (see API.md) that acceptance tests start in-process and
+// users start from the command line to try the provider.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is a running reference server.
+type Server struct {
+	store       Store
+	clock       Clock
+	logger      *slog.Logger
+	limiter     *rateLimiter
+	faults      *faults
+	idempotency *idempotency
+
+	handler        http.Handler
+	httpServer     *http.Server
+	baseURL        string
+	organizationID string
+	bootstrapKey   string
+
+	requests atomic.Int64
+	stopOnce sync.Once
+}
+
+type config struct {
+	addr         string
+	bootstrapKey string
+	clock        Clock
+	logOutput    io.Writer
+	rateLimit    int
+	failRate     float64
+	faultSeed    *int64
+}
+
+// Option configures New.
+type Option func(*config)
+
+// WithAddr sets the listen address; the default, "127.0.0.1:0", picks a free
+// loopback port.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithBootstrapKey sets the seeded owner's API key instead of generating one.
+// New fails unless ValidateBootstrapKey accepts it.
+func WithBootstrapKey(key string) Option { return func(c *config) { c.bootstrapKey = key } }
+
+// WithClock sets the clock behind timestamps, expiry, idempotency retention
+// and rate limits; the default is real time.
+func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } }
+
+// WithLogOutput sets where the access log and server logs go; the default
+// discards them.
+func WithLogOutput(w io.Writer) Option { return func(c *config) { c.logOutput = w } }
+
+// WithRateLimit allows perSecond requests per second per organization, with a
+// burst of perSecond, and answers the rest with 429; 0 means unlimited.
+func WithRateLimit(perSecond int) Option { return func(c *config) { c.rateLimit = perSecond } }
+
+// WithFailRate makes a fraction f (0 to 1) of successful requests that changed
+// something lose their response after the change was committed: the
+// connection is closed without a reply. Errors and idempotent replays are
+// never dropped.
+func WithFailRate(f float64) Option { return func(c *config) { c.failRate = f } }
+
+// WithFaultSeed makes fault injection deterministic.
+func WithFaultSeed(seed int64) Option { return func(c *config) { c.faultSeed = &seed } }
+
+// New seeds a fresh store (one organization, its owner and three servers) and
+// starts serving. It returns once the listener accepts connections.
+func New(opts ...Option) (*Server, error) {
+	cfg := config{addr: "127.0.0.1:0", clock: systemClock{}, logOutput: io.Discard}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.bootstrapKey == "" {
+		cfg.bootstrapKey = newSecret()
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen on %s: %w", cfg.addr, err)
+	}
+	logger := slog.New(slog.NewTextHandler(cfg.logOutput, nil))
+	store := newMemoryStore()
+	s := &Server{
+		store:        store,
+		clock:        cfg.clock,
+		logger:       logger,
+		faults:       newFaults(cfg.failRate, cfg.seed()),
+		idempotency:  newIdempotency(store),
+		baseURL:      baseURL(ln.Addr()),
+		bootstrapKey: cfg.bootstrapKey,
+	}
+	if cfg.rateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.rateLimit)
+	}
+	if err := s.seed(); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("server: seed: %w", err)
+	}
+	s.handler = s.newHandler()
+	s.httpServer = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.httpServer.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("serve", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+func (c *config) validate() error {
+	if c.bootstrapKey != "" {
+		if err := ValidateBootstrapKey(c.bootstrapKey); err != nil {
+			return fmt.Errorf("server: WithBootstrapKey: %w", err)
+		}
+	}
+	if c.clock == nil {
+		return errors.New("server: WithClock: clock must not be nil")
+	}
+	if c.logOutput == nil {
+		return errors.New("server: WithLogOutput: writer must not be nil")
+	}
+	if c.rateLimit < 0 {
+		return fmt.Errorf("server: WithRateLimit: %d requests per second is negative; use 0 for unlimited", c.rateLimit)
+	}
+	if math.IsNaN(c.failRate) || c.failRate < 0 || c.failRate > 1 {
+		return fmt.Errorf("server: WithFailRate: %v is not between 0 and 1", c.failRate)
+	}
+	return nil
+}
+
+func (c *config) seed() uint64 {
+	if c.faultSeed != nil {
+		return uint64(*c.faultSeed)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// baseURL names the listener by a loopback address when it listens on all
+// interfaces, because "0.0.0.0" is not a place a client can connect to.
+func baseURL(addr net.Addr) string {
+	host, port := "127.0.0.1", ""
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = strconv.Itoa(tcp.Port)
+		if !tcp.IP.IsUnspecified() {
+			host = tcp.IP.String()
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func (s *Server) seed() error {
+	now := s.clock.Now()
+	org := Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: "none", CreatedAt: now}
+	owner := User{ID: newID("usr_"), OrganizationID: org.ID, Name: "Owner", Role: RoleOwner, CreatedAt: now}
+	key := newAPIKey(org.ID, owner.ID, "bootstrap", s.bootstrapKey, now, time.Time{})
+	if err := s.store.CreateOrganization(org); err != nil {
+		return err
+	}
+	if err := s.store.CreateUser(owner, key); err != nil {
+		return err
+	}
+	for _, srv := range []MCPServer{
+		{Name: "Weather", Slug: "weather", Description: "Forecasts and current conditions."},
+		{Name: "Search", Slug: "search", Description: "Web search."},
+		{Name: "Internal Tools", Slug: "internal-tools", Description: "Tools for the organization's own systems."},
+	} {
+		srv.ID, srv.OrganizationID, srv.CreatedAt = newID("srv_"), org.ID, now
+		if err := s.store.CreateMCPServer(srv); err != nil {
+			return err
+		}
+	}
+	s.organizationID = org.ID
+	return nil
+}
+
+// URL returns the server's base URL, such as http://127.0.0.1:8787.
+func (s *Server) URL() string { return s.baseURL }
+
+// BootstrapKey returns the seeded owner's API key.
+func (s *Server) BootstrapKey() string { return s.bootstrapKey }
+
+// OrganizationID returns the id of the seeded organization.
+func (s *Server) OrganizationID() string { return s.organizationID }
+
+// Handler returns the server's HTTP handler, for mounting it elsewhere.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Store returns the server's store, for tests that inspect stored state.
+func (s *Server) Store() Store { return s.store }
+
+// RequestCount returns how many requests the server has handled.
+func (s *Server) RequestCount() int64 { return s.requests.Load() }
+
+// Shutdown stops accepting connections and waits for in-flight requests to
+// finish, or for ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.httpServer.Shutdown(ctx)
+}
+
+// Stop closes the listener and all connections at once. It is safe to call
+// more than once, and after Shutdown.
+func (s *Server) Stop() {
+	s.stopOnce.Do(func() { _ = s.httpServer.Close() })
+}

@@ -1,0 +1,138 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store keeps the server's state. Every method is atomic: rules that span
+// several objects (the active-key limit, name uniqueness, revoking keys with
+// their account) are enforced inside one call.
+type Store interface {
+	CreateOrganization(org Organization) error
+	GetOrganization(id string) (Organization, error)
+
+	// CreateUser stores a user together with its API key.
+	CreateUser(user User, key APIKey) error
+
+	// ResolveAPIKey returns the key whose secret hashes to secretHash and the
+	// actor that owns it, read in one consistent step.
+	ResolveAPIKey(secretHash [32]byte) (APIKey, Actor, error)
+	// MarkAPIKeyUsed moves the key's LastUsedAt forward to at.
+	MarkAPIKeyUsed(id string, at time.Time) error
+
+	// CreateServiceAccount stores sa and, when initialKey is not nil, its
+	// first API key. It fails with a *ConflictError if the name is taken.
+	CreateServiceAccount(sa ServiceAccount, initialKey *APIKey) error
+	GetServiceAccount(orgID, id string) (ServiceAccount, error)
+	// ListServiceAccounts returns the organization's service accounts ordered
+	// by creation time, then id.
+	ListServiceAccounts(orgID string) ([]ServiceAccount, error)
+	// UpdateServiceAccount applies patch, sets UpdatedAt to at when something
+	// changed, and reports whether something changed.
+	UpdateServiceAccount(orgID, id string, patch ServiceAccountPatch, at time.Time) (ServiceAccount, bool, error)
+	// DeleteServiceAccount removes the account and revokes its keys at at.
+	DeleteServiceAccount(orgID, id string, at time.Time) error
+
+	// CreateAPIKey stores a key for the service account key.OwnerID. Keys
+	// count as active at key.CreatedAt; when the account already holds
+	// MaxActiveKeysPerServiceAccount active keys it fails with a *KeyLimitError.
+	CreateAPIKey(key APIKey) error
+	GetAPIKey(orgID, serviceAccountID, id string) (APIKey, error)
+	// ListAPIKeys returns all keys of a service account, whatever their
+	// status, ordered by creation time, then id.
+	ListAPIKeys(orgID, serviceAccountID string) ([]APIKey, error)
+	// RenameAPIKey reports whether the name changed.
+	RenameAPIKey(orgID, serviceAccountID, id, name string) (APIKey, bool, error)
+	// RevokeAPIKey reports whether the key was active or expired before; a
+	// key that is already revoked keeps its original RevokedAt.
+	RevokeAPIKey(orgID, serviceAccountID, id string, at time.Time) (APIKey, bool, error)
+
+	// CreateMCPServer fails with a *ConflictError if the name or slug is taken.
+	CreateMCPServer(srv MCPServer) error
+	GetMCPServer(orgID, id string) (MCPServer, error)
+	// ListMCPServers returns the organization's servers ordered by creation
+	// time, then id.
+	ListMCPServers(orgID string) ([]MCPServer, error)
+
+	GetIdempotencyRecord(lookupID string) (IdempotencyRecord, error)
+	// PutIdempotencyRecord stores rec, replacing any record with its LookupID.
+	PutIdempotencyRecord(rec IdempotencyRecord) error
+	// DeleteIdempotencyRecordsBefore removes records created before t and
+	// returns how many it removed.
+	DeleteIdempotencyRecordsBefore(t time.Time) int
+
+	// Snapshot returns a copy of everything stored, for tests and debugging.
+	Snapshot() Snapshot
+}
+
+// Snapshot is a copy of a Store's contents, each list ordered by id.
+type Snapshot struct {
+	Organizations      []Organization
+	Users              []User
+	ServiceAccounts    []ServiceAccount
+	APIKeys            []APIKey
+	MCPServers         []MCPServer
+	IdempotencyRecords []IdempotencyRecord
+}
+
+// Sentinel errors of a Store; match them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrKeyLimit = errors.New("active key limit reached")
+)
+
+// The resource names that a NotFoundError or ConflictError carries; they are
+// also the wire values of details.resource.
+const (
+	resourceOrganization      = "organization"
+	resourceServiceAccount    = "service_account"
+	resourceAPIKey            = "api_key"
+	resourceServer            = "server"
+	resourceIdempotencyRecord = "idempotency_record"
+)
+
+// NotFoundError says which kind of object does not exist.
+type NotFoundError struct {
+	Resource string
+}
+
+// Error names the missing kind of object.
+func (e *NotFoundError) Error() string { return e.Resource + " not found" }
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// ConflictError says which field of which kind of object holds a value that
+// is already in use.
+type ConflictError struct {
+	Resource string
+	Field    string
+	Value    string
+}
+
+// Error names the field and the value in use.
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s %s %q is already in use", e.Resource, e.Field, e.Value)
+}
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// KeyLimitError refuses a key because the service account already holds
+// Limit active keys, listed in Active.
+type KeyLimitError struct {
+	ServiceAccountID string
+	Limit            int
+	Active           []APIKey
+}
+
+// Error names the service account and the limit.
+func (e *KeyLimitError) Error() string {
+	return fmt.Sprintf("service account %s already has %d active API keys (limit %d)", e.ServiceAccountID, len(e.Active), e.Limit)
+}
+
+// Is makes errors.Is(err, ErrKeyLimit) true.
+func (e *KeyLimitError) Is(target error) bool { return target == ErrKeyLimit }
