@@ -1,4 +1,5 @@
-# The demo behind `make demo`: a CI deployer service account and its API key.
+# The demo behind `make demo`: a CI deployer service account that may call the
+# tools of the weather server and nothing else, and its API key.
 # The provider reads HORIZON_ENDPOINT and HORIZON_API_KEY, which `make demo`
 # takes from the reference server it starts.
 
@@ -14,15 +15,28 @@ provider "horizon" {}
 
 data "horizon_current_actor" "me" {}
 
+data "horizon_server" "weather" {
+  slug = "weather"
+}
+
 resource "horizon_service_account" "deployer" {
   name        = "ci-deployer"
   description = "Deploys services from CI"
   role        = "member"
 }
 
+resource "horizon_server_grant" "deployer_weather" {
+  service_account_id = horizon_service_account.deployer.id
+  server_id          = data.horizon_server.weather.id
+  role               = "user"
+  capabilities       = ["tools"]
+}
+
 resource "horizon_service_account_key" "deployer" {
   service_account_id = horizon_service_account.deployer.id
   name               = "primary"
+  ttl                = "720h"
+  renew_before       = "168h"
 
   # Rotation path: the replacement exists before the old key is revoked.
   lifecycle {
@@ -37,6 +51,14 @@ output "applied_by" {
 
 output "service_account_id" {
   value = horizon_service_account.deployer.id
+}
+
+output "weather_mcp_url" {
+  value = data.horizon_server.weather.url
+}
+
+output "key_expires_at" {
+  value = horizon_service_account_key.deployer.expires_at
 }
 
 output "key_id" {

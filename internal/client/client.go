@@ -60,6 +60,7 @@ type Client struct {
 	max       int
 	log       Logger
 	retryable *retryablehttp.Client
+	clock     serverClock
 }
 
 // New validates cfg and returns a Client.
@@ -173,16 +174,9 @@ func (c *Client) orgPath(segments ...string) string {
 	return b.String()
 }
 
-// do sends one logical request, retried per the policy in retry.go, and decodes
-// a 2xx body into out (when out is not nil).
+// do sends one logical API request, retried per the policy in retry.go, and
+// decodes a 2xx body into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body []byte
-	if in != nil {
-		var err error
-		if body, err = json.Marshal(in); err != nil {
-			return fmt.Errorf("encoding %s %s request: %w", method, path, err)
-		}
-	}
 	// path arrives escaped (orgPath escapes each segment). Set both forms so that
 	// URL.String keeps that escaping instead of escaping its '%' signs a second time.
 	u := *c.base
@@ -192,10 +186,39 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("building %s %s request: %w", method, path, err)
 	}
 	u.Path = unescaped
-	budget := &attemptBudget{maxRetries: c.max, idempotent: method != http.MethodPost}
-	req, err := retryablehttp.NewRequestWithContext(withBudget(ctx, budget), method, u.String(), bodyOrNil(body))
+	// Every POST of this API is a create: one Idempotency-Key per logical create,
+	// reused by every retry of it, makes the server replay the first response
+	// instead of creating a second object.
+	status, data, err := c.send(ctx, method, u.String(), path, in, method == http.MethodPost)
 	if err != nil {
-		return fmt.Errorf("building %s %s request: %w", method, path, err)
+		return err
+	}
+	if status < 200 || status > 299 {
+		return decodeAPIError(method, path, status, data)
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: decoding HTTP %d response: %w", method, path, status, err)
+	}
+	return nil
+}
+
+// send performs one logical request to an absolute URL and returns the final
+// status and body. withIdempotencyKey makes a POST safe to retry after faults.
+func (c *Client) send(ctx context.Context, method, target, path string, in any, withIdempotencyKey bool) (int, []byte, error) {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return 0, nil, fmt.Errorf("encoding %s %s request: %w", method, path, err)
+		}
+	}
+	budget := &attemptBudget{maxRetries: c.max, idempotent: method != http.MethodPost || withIdempotencyKey}
+	req, err := retryablehttp.NewRequestWithContext(withBudget(ctx, budget), method, target, bodyOrNil(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("building %s %s request: %w", method, path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("Accept", "application/json")
@@ -203,35 +226,24 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if method == http.MethodPost {
-		// One key per logical create, reused by every retry of it: the server
-		// replays the first response instead of creating a second object.
+	if withIdempotencyKey {
 		req.Header.Set("Idempotency-Key", newIdempotencyKey())
-		budget.idempotent = true
 	}
 
 	resp, err := c.retryable.Do(req)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("%s %s: %w", method, path, ctxErr)
+			return 0, nil, fmt.Errorf("%s %s: %w", method, path, ctxErr)
 		}
-		return &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
+		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
 	}
 	defer resp.Body.Close()
+	c.clock.observe(resp.Header.Get("Date"))
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
+		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return decodeAPIError(method, path, resp.StatusCode, data)
-	}
-	if out == nil || len(data) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: decoding HTTP %d response: %w", method, path, resp.StatusCode, err)
-	}
-	return nil
+	return resp.StatusCode, data, nil
 }
 
 const maxResponseBytes = 16 << 20

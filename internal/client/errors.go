@@ -137,3 +137,16 @@ func AsAPIError(err error) (*APIError, bool) {
 	ok := errors.As(err, &apiErr)
 	return apiErr, ok
 }
+
+// Resource returns the kind of object a 404 names ("service_account", "server",
+// "server_grant", ...), or "" for any other error.
+func (e *APIError) Resource() string {
+	if e.StatusCode != http.StatusNotFound {
+		return ""
+	}
+	var d struct {
+		Resource string `json:"resource"`
+	}
+	_ = json.Unmarshal(e.Details, &d)
+	return d.Resource
+}

@@ -101,3 +101,29 @@ func call[T any](ctx context.Context, c *Client, method, path string, in any) (*
 	}
 	return &out, nil
 }
+
+// ListServerGrants returns the server grants of a service account.
+func (c *Client) ListServerGrants(ctx context.Context, serviceAccountID string) ([]ServerGrant, error) {
+	var out struct {
+		ServerGrants []ServerGrant `json:"server_grants"`
+	}
+	if err := c.do(ctx, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "server-grants"), nil, &out); err != nil {
+		return nil, err
+	}
+	return out.ServerGrants, nil
+}
+
+// GetServerGrant returns the grant of a service account on one server.
+func (c *Client) GetServerGrant(ctx context.Context, serviceAccountID, serverID string) (*ServerGrant, error) {
+	return call[ServerGrant](ctx, c, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID), nil)
+}
+
+// PutServerGrant creates or replaces the grant of a service account on one server.
+func (c *Client) PutServerGrant(ctx context.Context, serviceAccountID, serverID string, req PutServerGrantRequest) (*ServerGrant, error) {
+	return call[ServerGrant](ctx, c, http.MethodPut, c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID), req)
+}
+
+// DeleteServerGrant removes the grant of a service account on one server.
+func (c *Client) DeleteServerGrant(ctx context.Context, serviceAccountID, serverID string) error {
+	return c.do(ctx, http.MethodDelete, c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID), nil, nil)
+}

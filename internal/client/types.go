@@ -76,6 +76,8 @@ type APIKey struct {
 type CreateAPIKeyRequest struct {
 	Name      string  `json:"name"`
 	ExpiresAt *string `json:"expires_at,omitempty"`
+	// TTLSeconds makes Horizon set expires_at to the creation time plus this many seconds.
+	TTLSeconds *int64 `json:"ttl_seconds,omitempty"`
 }
 
 // UpdateAPIKeyRequest is the body of a key PATCH.
@@ -92,4 +94,28 @@ type Server struct {
 	Description    string `json:"description"`
 	URL            string `json:"url"`
 	CreatedAt      string `json:"created_at"`
+}
+
+// Server grant roles and MCP capabilities.
+const (
+	CapabilityTools     = "tools"
+	CapabilityResources = "resources"
+	CapabilityPrompts   = "prompts"
+)
+
+// ServerGrant gives a service account a role, and a set of capabilities, on one server.
+type ServerGrant struct {
+	ServiceAccountID string   `json:"service_account_id"`
+	ServerID         string   `json:"server_id"`
+	OrganizationID   string   `json:"organization_id"`
+	Role             string   `json:"role"`
+	Capabilities     []string `json:"capabilities"`
+	CreatedAt        string   `json:"created_at"`
+	UpdatedAt        string   `json:"updated_at"`
+}
+
+// PutServerGrantRequest is the body of a grant PUT; nil Capabilities means all three.
+type PutServerGrantRequest struct {
+	Role         string   `json:"role"`
+	Capabilities []string `json:"capabilities,omitempty"`
 }

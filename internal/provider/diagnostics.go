@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -56,4 +57,35 @@ func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
 	default:
 		return diag.NewErrorDiagnostic("Horizon API Error", fmt.Sprintf("Could not %s: %v.", action, err))
 	}
+}
+
+// planGetter and stateSetter let one function serve both Create and Update.
+type planGetter interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+type stateSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+// notFoundDiagnostic is a data source lookup that found nothing.
+func notFoundDiagnostic(attribute path.Path, what, by, hint string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(attribute, fmt.Sprintf("No Such %s", titleCase(what)), fmt.Sprintf(
+		"Horizon has no %s with %s that the owner of the provider's API key may see. %s", what, by, hint))
+}
+
+// lookupDiagnostic maps a failed lookup by id: a 404 is "no such object", anything else the usual API error.
+func lookupDiagnostic(attribute path.Path, what, by string, err error) diag.Diagnostic {
+	if errors.Is(err, client.ErrNotFound) {
+		return notFoundDiagnostic(attribute, what, by, "Check the value.")
+	}
+	return apiErrorDiagnostic("read "+what+" with "+by, err)
+}
+
+func titleCase(s string) string {
+	words := strings.Fields(strings.ReplaceAll(s, "_", " "))
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
 }

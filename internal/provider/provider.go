@@ -154,12 +154,17 @@ func (p *horizonProvider) Resources(context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		NewServiceAccountResource,
 		NewServiceAccountKeyResource,
+		NewServerGrantResource,
 	}
 }
 
 func (p *horizonProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewCurrentActorDataSource,
+		NewServerDataSource,
+		NewServersDataSource,
+		NewServiceAccountDataSource,
+		NewServiceAccountKeysDataSource,
 	}
 }
 

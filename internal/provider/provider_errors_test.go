@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -51,10 +52,41 @@ data "horizon_current_actor" "me" {}
 	})
 }
 
+// A CI pipeline plans with a viewer key: an up-to-date configuration plans clean,
+// a change fails at apply with the role it needs, and a grant on a server the
+// key's owner may not discover is an error, never mistaken for a deletion.
 func TestAccProvider_viewerKeyPlansButCannotApply(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	viewer := env.serviceAccountKey(t, "ci-plan", "viewer")
+	viewerSA, viewer := env.serviceAccountKey(t, "ci-plan", "viewer")
+	weather, search := env.server(t, "weather"), env.server(t, "search")
+	if _, err := env.api.PutServerGrant(t.Context(), viewerSA, weather.ID, client.PutServerGrantRequest{Role: "viewer"}); err != nil {
+		t.Fatal(err)
+	}
+	body := func(server string) string {
+		return fmt.Sprintf(`
+data "horizon_server" "target" {
+  slug = %q
+}
+resource "horizon_service_account" "deployer" {
+  name = "deployer"
+}
+resource "horizon_service_account_key" "deployer" {
+  service_account_id = horizon_service_account.deployer.id
+  name               = "primary"
+}
+resource "horizon_server_grant" "deployer" {
+  service_account_id = horizon_service_account.deployer.id
+  server_id          = data.horizon_server.target.id
+  role               = "user"
+}`, server)
+	}
+	grantOnSearch := fmt.Sprintf(`
+resource "horizon_server_grant" "search" {
+  service_account_id = horizon_service_account.deployer.id
+  server_id          = %q
+  role               = "user"
+}`, search.ID)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -70,6 +102,34 @@ func TestAccProvider_viewerKeyPlansButCannotApply(t *testing.T) {
 				Config: env.configWithKey(viewer, `resource "horizon_service_account" "x" { name = "not-allowed" }`),
 				ExpectError: regexp.MustCompile(`(?s)Insufficient Horizon Permission.*create service account "not-allowed".*` +
 					`organization role "viewer".*needs "admin"`),
+			},
+			{
+				// Applied by the owner.
+				Config: env.config(body("weather")),
+			},
+			{
+				// Planned by the viewer: reads only, and nothing to change.
+				Config:   env.configWithKey(viewer, body("weather")),
+				PlanOnly: true,
+			},
+			{
+				Config: env.configWithKey(viewer, strings.Replace(body("weather"), `name = "deployer"`, `name = "deployer-2"`, 1)),
+				ExpectError: regexp.MustCompile(`(?s)Insufficient Horizon Permission.*update service account sa_.*` +
+					`organization role "viewer".*needs "admin"`),
+			},
+			{
+				// The owner adds a grant on a server the viewer may not discover...
+				Config: env.config(body("weather") + grantOnSearch),
+			},
+			{
+				// ...and the viewer's plan says so instead of planning to recreate the grant.
+				Config:      env.configWithKey(viewer, body("weather")+grantOnSearch),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Server Not Visible to the Provider's Key.*service account "ci-plan", organization role "viewer"`),
+			},
+			{
+				// The owner's key destroys what the owner applied.
+				Config: env.config(body("weather") + grantOnSearch),
 			},
 		},
 	})
@@ -94,8 +154,8 @@ func TestAccProvider_missingEndpointAndKey(t *testing.T) {
 	})
 }
 
-// serviceAccountKey creates, out of band, a service account with the role and one key, and returns its secret.
-func (e *testEnv) serviceAccountKey(t *testing.T, name, role string) string {
+// serviceAccountKey creates, out of band, a service account with the role and one key, and returns its id and the key's secret.
+func (e *testEnv) serviceAccountKey(t *testing.T, name, role string) (saID, secret string) {
 	t.Helper()
 	sa, err := e.api.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{Name: name, Role: role})
 	if err != nil {
@@ -105,7 +165,7 @@ func (e *testEnv) serviceAccountKey(t *testing.T, name, role string) string {
 	if err != nil {
 		t.Fatalf("creating key for %s: %v", name, err)
 	}
-	return key.Secret
+	return sa.ID, key.Secret
 }
 
 // closedLoopbackURL is an http URL on which nothing listens.

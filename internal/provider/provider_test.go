@@ -73,7 +73,7 @@ provider "horizon" {
 }
 
 // attr reads one attribute of a resource from the state.
-func attr(s *terraform.State, resourceName, attribute string) (string, error) {
+func stateAttr(s *terraform.State, resourceName, attribute string) (string, error) {
 	rs, ok := s.RootModule().Resources[resourceName]
 	if !ok {
 		return "", fmt.Errorf("resource %s not in state", resourceName)
@@ -88,7 +88,7 @@ func attr(s *terraform.State, resourceName, attribute string) (string, error) {
 // capture stores an attribute's value for later steps.
 func capture(resourceName, attribute string, into *string) func(*terraform.State) error {
 	return func(s *terraform.State) error {
-		v, err := attr(s, resourceName, attribute)
+		v, err := stateAttr(s, resourceName, attribute)
 		*into = v
 		return err
 	}
@@ -97,11 +97,11 @@ func capture(resourceName, attribute string, into *string) func(*terraform.State
 // importID builds "<a>/<b>" from two attributes of a resource in state.
 func importID(resourceName, first, second string) func(*terraform.State) (string, error) {
 	return func(s *terraform.State) (string, error) {
-		a, err := attr(s, resourceName, first)
+		a, err := stateAttr(s, resourceName, first)
 		if err != nil {
 			return "", err
 		}
-		b, err := attr(s, resourceName, second)
+		b, err := stateAttr(s, resourceName, second)
 		return a + "/" + b, err
 	}
 }

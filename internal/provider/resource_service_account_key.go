@@ -16,15 +16,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
 var (
-	_ resource.ResourceWithConfigure   = (*serviceAccountKeyResource)(nil)
-	_ resource.ResourceWithImportState = (*serviceAccountKeyResource)(nil)
-	_ resource.ResourceWithModifyPlan  = (*serviceAccountKeyResource)(nil)
+	_ resource.ResourceWithConfigure      = (*serviceAccountKeyResource)(nil)
+	_ resource.ResourceWithImportState    = (*serviceAccountKeyResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*serviceAccountKeyResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*serviceAccountKeyResource)(nil)
 )
 
 // activeKeyLimit is Horizon's limit of active keys per service account.
@@ -44,6 +47,8 @@ type serviceAccountKeyModel struct {
 	ServiceAccountID types.String `tfsdk:"service_account_id"`
 	Name             types.String `tfsdk:"name"`
 	ExpiresAt        types.String `tfsdk:"expires_at"`
+	TTL              types.String `tfsdk:"ttl"`
+	RenewBefore      types.String `tfsdk:"renew_before"`
 	Keepers          types.Map    `tfsdk:"keepers"`
 	Secret           types.String `tfsdk:"secret"`
 	MaskedSecret     types.String `tfsdk:"masked_secret"`
@@ -113,10 +118,24 @@ func (r *serviceAccountKeyResource) Schema(_ context.Context, _ resource.SchemaR
 			},
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key stops authenticating, as an RFC 3339 time in the future such as `2027-01-31T00:00:00Z`. " +
-					"Omit it for a key that does not expire. Changing it creates a new key. An expired key is planned for replacement.",
-				Optional:      true,
-				Validators:    []validator.String{rfc3339Validator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"Set it, or `ttl`, or neither for a key that does not expire. With `ttl`, Horizon sets it at creation. " +
+					"Changing it creates a new key. A key that has expired is planned for replacement, with a warning.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{rfc3339Validator(), stringvalidator.ConflictsWith(path.MatchRoot("ttl"))},
+			},
+			"ttl": schema.StringAttribute{
+				MarkdownDescription: "Lifetime of the key as a Go duration (`720h`, `90m`; at least `1m`, at most ten years): " +
+					"Horizon sets `expires_at` to the creation time plus `ttl`. Changing it creates a new key.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator(minTTL, maxTTL)},
+			},
+			"renew_before": schema.StringAttribute{
+				MarkdownDescription: "With `ttl`: a Go duration (such as `168h`). A plan made when less than this is left before " +
+					"`expires_at` (by Horizon's clock) replaces the key, with a warning; with `create_before_destroy` the new key " +
+					"exists before the old one is revoked. Must be shorter than `ttl`. Changing it changes only when renewal happens.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator(0, maxTTL), stringvalidator.AlsoRequires(path.MatchRoot("ttl"))},
 			},
 			"keepers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary map of strings; changing any value creates a new key. Use it to rotate on an event, " +
@@ -160,17 +179,49 @@ func (r *serviceAccountKeyResource) Configure(_ context.Context, req resource.Co
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan makes a create plan say what it will produce (an active, unrevoked
-// key) and turns a key that is no longer active into a replacement with a warning,
-// rather than dropping it from state or failing.
+// ValidateConfig refuses a renew_before that is not shorter than ttl: every plan
+// would then replace the key it just created.
+func (r *serviceAccountKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	ttl, renew := configString(ctx, req.Config, "ttl"), configString(ctx, req.Config, "renew_before")
+	if ttl.IsNull() || ttl.IsUnknown() || renew.IsNull() || renew.IsUnknown() {
+		return
+	}
+	dt, errT := time.ParseDuration(ttl.ValueString())
+	dr, errR := time.ParseDuration(renew.ValueString())
+	if errT == nil && errR == nil && dr >= dt {
+		resp.Diagnostics.AddAttributeError(path.Root("renew_before"), "Renewal Window Too Long", fmt.Sprintf(
+			"renew_before (%s) must be shorter than ttl (%s), or every plan would replace the key it just created. "+
+				"A common choice is a quarter of ttl, such as ttl = \"720h\" with renew_before = \"168h\".", renew.ValueString(), ttl.ValueString()))
+	}
+}
+
+// ModifyPlan decides, in one place, what a plan does with a key:
+//   - a create plans an active key, whose expires_at is the configured time, or
+//     unknown (set by Horizon from ttl), or null;
+//   - a key that is no longer active (revoked or expired) is replaced, with a
+//     warning that says which and when, instead of being dropped from state;
+//   - a key within renew_before of its expiry (by Horizon's clock) is replaced,
+//     with a warning;
+//   - expires_at changes (including to or from a ttl) replace the key, but a new
+//     spelling of the same instant does not;
+//   - a create that would exceed the two-key limit is warned about at plan time.
+//
+// Terraform honours RequiresReplace only for attributes whose planned value
+// differs from the state, so each replacement reason also changes a value: status
+// becomes "active", or expires_at becomes unknown.
 func (r *serviceAccountKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	active := types.StringValue(client.KeyStatusActive)
+	var plan serviceAccountKeyModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	now := r.now()
 	if req.State.Raw.IsNull() {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), active)...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("revoked_at"), types.StringNull())...)
+		r.planCreate(ctx, &plan, configString(ctx, req.Config, "expires_at"), now, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 		return
 	}
 	var state serviceAccountKeyModel
@@ -178,27 +229,180 @@ func (r *serviceAccountKeyResource) ModifyPlan(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	status := state.Status.ValueString()
-	if status == client.KeyStatusActive || state.Status.IsNull() {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), state.Status)...)
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("revoked_at"), state.RevokedAt)...)
-		return
-	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), active)...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("revoked_at"), types.StringNull())...)
-	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+	replace := func(attribute string) { resp.RequiresReplace = append(resp.RequiresReplace, path.Root(attribute)) }
 	who := fmt.Sprintf("API key %s (%q) of service account %s", state.ID.ValueString(), state.Name.ValueString(), state.ServiceAccountID.ValueString())
-	switch status {
+
+	plan.Status, plan.RevokedAt = state.Status, state.RevokedAt
+	switch state.Status.ValueString() {
 	case client.KeyStatusRevoked:
+		plan.Status, plan.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+		replace("status")
 		resp.Diagnostics.AddWarning("API Key Revoked Outside Terraform", fmt.Sprintf(
 			"%s was revoked at %s, outside Terraform. It no longer authenticates, so Terraform plans a replacement key with a new secret.",
 			who, orUnknown(state.RevokedAt)))
-	default:
+	case client.KeyStatusExpired:
+		plan.Status = types.StringValue(client.KeyStatusActive)
+		replace("status")
 		resp.Diagnostics.AddWarning("API Key Expired", fmt.Sprintf(
 			"%s expired at %s. It no longer authenticates, so Terraform plans a replacement key with a new secret. "+
-				"If expires_at is set in the configuration, set a new time in the future.",
+				"If expires_at is set in the configuration, set a new time in the future (or use ttl).",
 			who, orUnknown(state.ExpiresAt)))
 	}
+
+	// The configuration, not the plan, says what the user asked for: Terraform
+	// copies the state into an Optional+Computed attribute that is not configured.
+	configured := configString(ctx, req.Config, "expires_at")
+	switch {
+	case configured.IsUnknown():
+		plan.ExpiresAt = types.StringUnknown()
+		replace("expires_at")
+	case !configured.IsNull():
+		if sameInstant(configured, state.ExpiresAt) {
+			plan.ExpiresAt = state.ExpiresAt
+		} else {
+			plan.ExpiresAt = configured
+			replace("expires_at")
+		}
+	case !plan.TTL.IsNull():
+		// A ttl that is unchanged, or newly written for a key that already has an
+		// expiry (an imported key), keeps the key; any other change makes a new one.
+		if !state.ExpiresAt.IsNull() && (state.TTL.IsNull() || sameDuration(state.TTL, plan.TTL)) {
+			plan.ExpiresAt = state.ExpiresAt
+		} else {
+			plan.ExpiresAt = types.StringUnknown()
+			replace("expires_at")
+		}
+	default:
+		plan.ExpiresAt = types.StringNull()
+		if !state.ExpiresAt.IsNull() {
+			replace("expires_at")
+		}
+	}
+
+	if plan.Status.ValueString() == client.KeyStatusActive && state.Status.ValueString() == client.KeyStatusActive {
+		if due, at := renewalDue(plan, now); due {
+			plan.ExpiresAt = types.StringUnknown()
+			replace("expires_at")
+			resp.Diagnostics.AddWarning("API Key Due for Renewal", fmt.Sprintf(
+				"%s expires at %s, which is within renew_before (%s) of now (%s by Horizon's clock), so Terraform plans a replacement key. "+
+					"With lifecycle { create_before_destroy = true }, the new key is created before this one is revoked.",
+				who, state.ExpiresAt.ValueString(), plan.RenewBefore.ValueString(), at.Format(time.RFC3339)))
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+}
+
+// planCreate fills in what a new key will look like, and checks what can only be
+// checked against Horizon: an expiry in the past, and the two-key limit.
+func (r *serviceAccountKeyResource) planCreate(ctx context.Context, plan *serviceAccountKeyModel, configured types.String, now time.Time, diags *diag.Diagnostics) {
+	plan.Status, plan.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+	plan.ExpiresAt = configured
+	switch {
+	case !plan.TTL.IsNull():
+		plan.ExpiresAt = types.StringUnknown()
+	case configured.IsUnknown() || configured.IsNull():
+	default:
+		if at, err := time.Parse(time.RFC3339, plan.ExpiresAt.ValueString()); err == nil && !at.After(now) {
+			diags.AddAttributeError(path.Root("expires_at"), "Expiry In the Past", fmt.Sprintf(
+				"expires_at %s is not in the future (Horizon's time is %s), so a key created now would never work. "+
+					"Set a time in the future, or use ttl to have Horizon compute the expiry at creation.",
+				plan.ExpiresAt.ValueString(), now.Format(time.RFC3339)))
+		}
+	}
+	r.warnKeyLimit(ctx, plan.ServiceAccountID, plan.Name.ValueString(), diags)
+}
+
+// warnKeyLimit tells, at plan time, that a create will hit the two-key limit
+// unless this same apply revokes a key first. It cannot see the rest of the plan,
+// so it says which orders of operation work.
+func (r *serviceAccountKeyResource) warnKeyLimit(ctx context.Context, saID types.String, name string, diags *diag.Diagnostics) {
+	if r.client == nil || saID.IsUnknown() || saID.IsNull() {
+		return
+	}
+	keys, err := r.client.ListAPIKeys(ctx, saID.ValueString())
+	if err != nil {
+		tflog.Debug(ctx, "Could not list keys to check the two-key limit at plan time", map[string]any{"error": err.Error()})
+		return
+	}
+	var active []client.KeySketch
+	for _, k := range keys {
+		if k.Status == client.KeyStatusActive {
+			active = append(active, client.KeySketch{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt})
+		}
+	}
+	if len(active) < activeKeyLimit {
+		return
+	}
+	diags.AddAttributeWarning(path.Root("service_account_id"), "Service Account Key Limit Will Be Reached", fmt.Sprintf(
+		"Creating API key %q needs a free slot, but service account %s already has %d active keys, the most Horizon allows (limit %d):\n%s\n"+
+			"The create succeeds only if this apply revokes one of them first: a replacement without create_before_destroy, "+
+			"or the destroy of another key of this account. With create_before_destroy, revoke one of these keys before applying.",
+		name, saID.ValueString(), len(active), activeKeyLimit, describeKeys(active)))
+}
+
+// describeKeys lists keys one per line, for diagnostics about the key limit.
+func describeKeys(keys []client.KeySketch) string {
+	var b strings.Builder
+	for _, k := range keys {
+		expires := "never expires"
+		if k.ExpiresAt != nil {
+			expires = "expires " + *k.ExpiresAt
+		}
+		fmt.Fprintf(&b, "  - %s (%q), created %s, %s\n", k.ID, k.Name, k.CreatedAt, expires)
+	}
+	return b.String()
+}
+
+// renewalDue tells whether now is within renew_before of the key's expiry.
+func renewalDue(m serviceAccountKeyModel, now time.Time) (bool, time.Time) {
+	if m.RenewBefore.IsNull() || m.RenewBefore.IsUnknown() || m.ExpiresAt.IsNull() || m.ExpiresAt.IsUnknown() {
+		return false, now
+	}
+	before, errD := time.ParseDuration(m.RenewBefore.ValueString())
+	expires, errT := time.Parse(time.RFC3339, m.ExpiresAt.ValueString())
+	if errD != nil || errT != nil {
+		return false, now
+	}
+	return !now.Before(expires.Add(-before)), now
+}
+
+// now is Horizon's current time as last seen by the client, or the local time
+// before any response: expiry is Horizon's decision, so its clock is the one to ask.
+func (r *serviceAccountKeyResource) now() time.Time {
+	if r.client != nil {
+		if t, ok := r.client.ServerTime(); ok {
+			return t
+		}
+	}
+	return time.Now()
+}
+
+// configString reads a string attribute of the configuration; the schema
+// guarantees the type, so a failure can only mean "not there".
+func configString(ctx context.Context, config tfsdk.Config, attribute string) types.String {
+	var v types.String
+	if diags := config.GetAttribute(ctx, path.Root(attribute), &v); diags.HasError() {
+		return types.StringNull()
+	}
+	return v
+}
+
+func sameDuration(a, b types.String) bool {
+	if a.IsNull() || a.IsUnknown() || b.IsNull() || b.IsUnknown() {
+		return false
+	}
+	da, errA := time.ParseDuration(a.ValueString())
+	db, errB := time.ParseDuration(b.ValueString())
+	return errA == nil && errB == nil && da == db
+}
+
+func sameInstant(a, b types.String) bool {
+	if a.IsNull() || a.IsUnknown() || b.IsNull() || b.IsUnknown() {
+		return false
+	}
+	ta, errA := time.Parse(time.RFC3339, a.ValueString())
+	tb, errB := time.Parse(time.RFC3339, b.ValueString())
+	return errA == nil && errB == nil && ta.Equal(tb)
 }
 
 func orUnknown(v types.String) string {
@@ -215,10 +419,19 @@ func (r *serviceAccountKeyResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 	saID := plan.ServiceAccountID.ValueString()
-	key, err := r.client.CreateAPIKey(ctx, saID, client.CreateAPIKeyRequest{
-		Name:      plan.Name.ValueString(),
-		ExpiresAt: plan.ExpiresAt.ValueStringPointer(),
-	})
+	body := client.CreateAPIKeyRequest{Name: plan.Name.ValueString()}
+	if !plan.TTL.IsNull() {
+		ttl, err := time.ParseDuration(plan.TTL.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("ttl"), "Invalid Duration", checkDuration(plan.TTL.ValueString(), minTTL, maxTTL))
+			return
+		}
+		seconds := int64(ttl / time.Second)
+		body.TTLSeconds = &seconds
+	} else {
+		body.ExpiresAt = plan.ExpiresAt.ValueStringPointer()
+	}
+	key, err := r.client.CreateAPIKey(ctx, saID, body)
 	if err != nil {
 		resp.Diagnostics.Append(keyCreateDiagnostic(saID, plan.Name.ValueString(), err))
 		return
@@ -310,19 +523,11 @@ func keyCreateDiagnostic(saID, name string, err error) diag.Diagnostic {
 	if limit.Limit == 0 {
 		limit.Limit = activeKeyLimit
 	}
-	var active strings.Builder
-	for _, k := range limit.ActiveKeys {
-		expires := "never expires"
-		if k.ExpiresAt != nil {
-			expires = "expires " + *k.ExpiresAt
-		}
-		fmt.Fprintf(&active, "  - %s (%q), created %s, %s\n", k.ID, k.Name, k.CreatedAt, expires)
-	}
 	return diag.NewAttributeErrorDiagnostic(path.Root("service_account_id"), "Service Account Key Limit Reached", fmt.Sprintf(
 		"Could not %s: service account %s already has %d active keys, the most Horizon allows (limit %d):\n%s\n"+
 			"Two keys exist to allow zero-downtime rotation: the replacement is created while the old key still works, then the old key is revoked. "+
 			"To proceed, either:\n"+
 			"  1. keep at most one other active key for this account and rotate with lifecycle { create_before_destroy = true }, or\n"+
 			"  2. revoke one of the keys above first (remove its horizon_service_account_key resource, or revoke it in Horizon), then apply again.",
-		action, saID, len(limit.ActiveKeys), limit.Limit, active.String()))
+		action, saID, len(limit.ActiveKeys), limit.Limit, describeKeys(limit.ActiveKeys)))
 }

@@ -113,7 +113,7 @@ func TestAccServiceAccountKey_lifecycle(t *testing.T) {
 				Check: resource.ComposeTestCheckFunc(
 					env.checkSecretRefused(&secondSecret),
 					func(s *terraform.State) error {
-						secret, err := attr(s, keyAddr, "secret")
+						secret, err := stateAttr(s, keyAddr, "secret")
 						if err == nil && secret == secondSecret {
 							err = errors.New("keepers change kept the old secret")
 						}
@@ -234,36 +234,44 @@ func dependsOnPrevious(i int) string {
 func TestAccServiceAccountKey_expired(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	expires := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-	// An offset that is not UTC: the server answers in UTC, and the plan must not show a diff for it.
-	expiresSpelled := expires.In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
-	cfg := env.config(fmt.Sprintf(`
+	config := func(expires time.Time) string {
+		// An offset that is not UTC: the server answers in UTC, and the plan must not show a diff for it.
+		return env.config(fmt.Sprintf(`
 resource "horizon_service_account" "test" { name = "expiring" }
 resource "horizon_service_account_key" "test" {
   service_account_id = horizon_service_account.test.id
   name               = "short-lived"
   expires_at         = %q
-}`, expiresSpelled))
+}`, expires.In(time.FixedZone("", 2*3600)).Format(time.RFC3339)))
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	first, second := start.Add(48*time.Hour), start.Add(96*time.Hour)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: cfg,
+				Config: config(first),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(expiresSpelled)),
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("expires_at"),
+						knownvalue.StringExact(first.In(time.FixedZone("", 2*3600)).Format(time.RFC3339))),
 				},
 			},
 			{
-				PreConfig: func() { env.clock.Advance(72 * time.Hour) },
-				Config:    cfg,
-				PlanOnly:  true,
+				// Expired by Horizon's clock: the replacement would expire in the past too, so the plan says to move expires_at.
+				PreConfig:   func() { env.clock.Advance(72 * time.Hour) },
+				Config:      config(first),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Expiry In the Past.*Set a time in\s+the\s+future,\s+or\s+use\s+ttl`),
+			},
+			{
+				Config: config(second),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
-					},
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
-				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(keyAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				},
 			},
 		},
 	})
@@ -335,11 +343,11 @@ func (e *testEnv) checkSecretRefused(secret *string) resource.TestCheckFunc {
 
 func (e *testEnv) checkMaskedMatchesSecret(resourceName string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		secret, err := attr(s, resourceName, "secret")
+		secret, err := stateAttr(s, resourceName, "secret")
 		if err != nil {
 			return err
 		}
-		masked, err := attr(s, resourceName, "masked_secret")
+		masked, err := stateAttr(s, resourceName, "masked_secret")
 		if err != nil {
 			return err
 		}
@@ -353,7 +361,7 @@ func (e *testEnv) checkMaskedMatchesSecret(resourceName string) resource.TestChe
 
 func (e *testEnv) checkKeyName(resourceName, want string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		saID, err := attr(s, resourceName, "service_account_id")
+		saID, err := stateAttr(s, resourceName, "service_account_id")
 		if err != nil {
 			return err
 		}

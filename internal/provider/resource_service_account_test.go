@@ -109,7 +109,7 @@ resource "horizon_service_account" "test" {
 						Name: "ci-deployer-2", Description: "Deploys from CI", Role: "admin", Disabled: true,
 					}),
 					func(s *terraform.State) error {
-						id, err := attr(s, saAddr, "id")
+						id, err := stateAttr(s, saAddr, "id")
 						if err == nil && id == firstID {
 							err = fmt.Errorf("expected a new service account, still %s", id)
 						}
@@ -156,7 +156,7 @@ resource "horizon_service_account" "b" {
 // checkServiceAccount compares what Horizon holds for the resource with want.
 func (e *testEnv) checkServiceAccount(resourceName string, want client.ServiceAccount) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		id, err := attr(s, resourceName, "id")
+		id, err := stateAttr(s, resourceName, "id")
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,8 @@ import (
 var (
 	serviceAccountRoles = []string{"viewer", "member", "admin"}
 	keyStatuses         = []string{"active", "expired", "revoked"}
+	serverGrantRoles    = []string{"viewer", "user", "admin"}
+	capabilities        = []string{"tools", "resources", "prompts"}
 )
 
 // quoteList renders values as "`a`, `b` or `c`" for descriptions and messages.
@@ -122,4 +124,29 @@ func checkPrintable(v string) string {
 
 func printableValidator() validator.String {
 	return stringCheck{describe: "value must contain printable characters only", check: checkPrintable, summary: "Invalid Name"}
+}
+
+// Bounds of a key's ttl, as Horizon enforces them.
+const (
+	minTTL = time.Minute
+	maxTTL = 10 * 365 * 24 * time.Hour
+)
+
+func checkDuration(v string, minD, maxD time.Duration) string {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Sprintf("%q is not a Go duration; write it like 720h, 90m or 1h30m (units: h, m, s).", v)
+	}
+	if d < minD || d > maxD {
+		return fmt.Sprintf("%q is out of range: it must be between %s and %s.", v, minD, maxD)
+	}
+	return ""
+}
+
+func durationValidator(minD, maxD time.Duration) validator.String {
+	return stringCheck{
+		describe: fmt.Sprintf("value must be a Go duration between %s and %s", minD, maxD),
+		check:    func(v string) string { return checkDuration(v, minD, maxD) },
+		summary:  "Invalid Duration",
+	}
 }

@@ -304,6 +304,13 @@ func TestErrorResponses(t *testing.T) {
 		{name: "expires_at past", method: "POST", path: keys, body: map[string]any{"name": "k", "expires_at": "2029-01-01T00:00:00Z"}, status: 400, code: "invalid_request", details: field("expires_at")},
 		{name: "expires_at fractional", method: "POST", path: keys, body: map[string]any{"name": "k", "expires_at": "2031-01-01T00:00:00.5Z"}, status: 400, code: "invalid_request", details: field("expires_at")},
 		{name: "expires_at number", method: "POST", path: keys, body: `{"name":"k","expires_at":5}`, status: 400, code: "invalid_request", details: field("expires_at")},
+		{name: "ttl_seconds too short", method: "POST", path: keys, body: map[string]any{"name": "k", "ttl_seconds": 59}, status: 400, code: "invalid_request", details: field("ttl_seconds")},
+		{name: "ttl_seconds too long", method: "POST", path: keys, body: map[string]any{"name": "k", "ttl_seconds": 315360001}, status: 400, code: "invalid_request", details: field("ttl_seconds")},
+		{name: "ttl_seconds negative", method: "POST", path: keys, body: map[string]any{"name": "k", "ttl_seconds": -60}, status: 400, code: "invalid_request", details: field("ttl_seconds")},
+		{name: "ttl_seconds fractional", method: "POST", path: keys, body: `{"name":"k","ttl_seconds":60.5}`, status: 400, code: "invalid_request", details: field("ttl_seconds")},
+		{name: "ttl_seconds huge", method: "POST", path: keys, body: `{"name":"k","ttl_seconds":1e400}`, status: 400, code: "invalid_request", details: field("ttl_seconds")},
+		{name: "ttl_seconds string", method: "POST", path: keys, body: `{"name":"k","ttl_seconds":"3600"}`, status: 400, code: "invalid_request", details: field("ttl_seconds")},
+		{name: "ttl_seconds with expires_at", method: "POST", path: keys, body: map[string]any{"name": "k", "ttl_seconds": 3600, "expires_at": "2031-01-01T00:00:00Z"}, status: 400, code: "invalid_request", details: field("ttl_seconds")},
 		{name: "patch key name empty", method: "PATCH", path: keyPath(saID, key.ID), body: map[string]any{"name": ""}, status: 400, code: "invalid_request", details: field("name")},
 		{name: "server name missing", method: "POST", path: servers, body: map[string]any{"slug": "x"}, status: 400, code: "invalid_request", details: field("name")},
 		{name: "server slug uppercase", method: "POST", path: servers, body: map[string]any{"name": "X", "slug": "Bad"}, status: 400, code: "invalid_request", details: field("slug")},
@@ -388,11 +395,15 @@ func TestHostileBodies(t *testing.T) {
 		{"POST", saPath(saID, "/api-keys")},
 		{"PATCH", keyPath(saID, keyID)},
 		{"POST", "/api/v0/organizations/current/servers"},
+		{"PUT", grantPath(saID, e.serverID("weather"))},
 	}
 	bodies := []string{
 		`null`, `true`, `"text"`, `12`, `[]`, `{"name":null}`, `{"name":{"a":1}}`, `{"name":[1,2]}`,
 		`{"name":"\ud800"}`, "{\"name\":\"\xff\xfe\"}", `{"name":"x","name":"y"}`, `{"expires_at":"9999-12-31T23:59:59Z","name":"k"}`,
 		`{"role":null,"disabled":null,"description":null}`, strings.Repeat("[", 10000), `{"name":1e400}`, "\x00",
+		`{"ttl_seconds":9223372036854775807,"name":"k"}`, `{"ttl_seconds":-9223372036854775808,"name":"k"}`, `{"ttl_seconds":1e400,"name":"k"}`,
+		`{"role":"user","capabilities":[[]]}`, `{"role":"user","capabilities":{}}`, `{"role":"user","capabilities":["\ud800"]}`,
+		`{"role":"user","capabilities":null}`, `{"role":"user","capabilities":["tools","resources","prompts","tools","resources"]}`,
 	}
 	for _, p := range paths {
 		for _, body := range bodies {
@@ -405,4 +416,52 @@ func TestHostileBodies(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestKeyTTL(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	saID := e.createSA("ci", RoleMember)
+	// Mid-second: expires_at counts from created_at as shown, in whole seconds.
+	e.clock.Advance(1500 * time.Millisecond)
+	var key apiKeyJSON
+	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "short", "ttl_seconds": 3600}).
+		want(http.StatusCreated).decode(&key)
+	if key.CreatedAt != "2030-01-02T15:04:06Z" || deref(key.ExpiresAt) != "2030-01-02T16:04:06Z" {
+		t.Fatalf("created_at %s, expires_at %s; want expires_at one hour after created_at", key.CreatedAt, deref(key.ExpiresAt))
+	}
+	c := e.client(key.Secret)
+	e.clock.Set(time.Date(2030, 1, 2, 16, 4, 5, 999_000_000, time.UTC))
+	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	e.clock.Set(time.Date(2030, 1, 2, 16, 4, 6, 0, time.UTC))
+	c.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusUnauthorized, "unauthenticated", nil)
+
+	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "longest", "ttl_seconds": 315360000}).
+		want(http.StatusCreated).decode(&key)
+	if deref(key.ExpiresAt) != "2039-12-31T16:04:06Z" {
+		t.Errorf("ten-year key expires_at = %s", deref(key.ExpiresAt))
+	}
+	res := e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "both", "ttl_seconds": 60, "expires_at": "2031-01-01T00:00:00Z"})
+	if msg := res.wantError(http.StatusBadRequest, "invalid_request", map[string]any{"field": "ttl_seconds"}).Error.Message; !strings.Contains(msg, "mutually exclusive") {
+		t.Errorf("message %q", msg)
+	}
+}
+
+func TestDateHeaderFollowsClock(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	weather := e.serverID("weather")
+	check := func(res response, want string) {
+		t.Helper()
+		if got := res.header.Get("Date"); got != want {
+			t.Errorf("Date = %q, want %q", got, want)
+		}
+	}
+	check(e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK), "Wed, 02 Jan 2030 15:04:05 GMT")
+	e.clock.Set(time.Date(2031, 6, 7, 8, 9, 10, 0, time.FixedZone("CEST", 2*3600)))
+	const later = "Sat, 07 Jun 2031 06:09:10 GMT"
+	check(e.client("").do(http.MethodGet, "/api/v0/me", nil).want(http.StatusUnauthorized), later)
+	check(e.owner.do(http.MethodGet, "/api/v0/nothing", nil).want(http.StatusNotFound), later)
+	check(e.owner.mcp(weather, "ping", nil).want(http.StatusOK), later)
+	check(e.owner.do(http.MethodPost, mcpPathPrefix+weather, `{"jsonrpc":"2.0","method":"notifications/initialized"}`).want(http.StatusAccepted), later)
 }

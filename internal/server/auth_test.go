@@ -1,93 +1,11 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 )
-
-// TestPermissions runs every operation of this slice as each organization
-// role, against fresh targets created by the owner.
-func TestPermissions(t *testing.T) {
-	e := newTestEnv(t)
-	actors := map[Role]*apiClient{}
-	for _, role := range []Role{RoleViewer, RoleMember, RoleAdmin, RoleOwner} {
-		actors[role] = e.actor(role)
-	}
-	target := 0
-	newTarget := func() string {
-		target++
-		return e.createSA(fmt.Sprintf("target-%d", target), RoleViewer)
-	}
-
-	everyone := []Role{RoleViewer, RoleMember, RoleAdmin, RoleOwner}
-	managers := []Role{RoleAdmin, RoleOwner}
-	operations := []struct {
-		name    string
-		allowed []Role
-		status  int // on success
-		run     func(c *apiClient) response
-	}{
-		{"read organization", everyone, http.StatusOK, func(c *apiClient) response {
-			return c.do(http.MethodGet, "/api/v0/organizations/current", nil)
-		}},
-		{"list servers", everyone, http.StatusOK, func(c *apiClient) response {
-			return c.do(http.MethodGet, "/api/v0/organizations/current/servers", nil)
-		}},
-		{"list service accounts", everyone, http.StatusOK, func(c *apiClient) response { return c.do(http.MethodGet, saCollection, nil) }},
-		{"read service account", everyone, http.StatusOK, func(c *apiClient) response { return c.do(http.MethodGet, saPath(newTarget()), nil) }},
-		{"list keys", everyone, http.StatusOK, func(c *apiClient) response {
-			sa := newTarget()
-			e.createKey(sa, "k")
-			return c.do(http.MethodGet, saPath(sa, "/api-keys"), nil)
-		}},
-		{"read key", everyone, http.StatusOK, func(c *apiClient) response {
-			sa := newTarget()
-			return c.do(http.MethodGet, keyPath(sa, e.createKey(sa, "k").ID), nil)
-		}},
-		{"create service account", managers, http.StatusCreated, func(c *apiClient) response {
-			target++
-			return c.do(http.MethodPost, saCollection, map[string]any{"name": fmt.Sprintf("created-%d", target)})
-		}},
-		{"update service account", managers, http.StatusOK, func(c *apiClient) response {
-			return c.do(http.MethodPatch, saPath(newTarget()), map[string]any{"description": "changed"})
-		}},
-		{"delete service account", managers, http.StatusNoContent, func(c *apiClient) response {
-			return c.do(http.MethodDelete, saPath(newTarget()), nil)
-		}},
-		{"create key", managers, http.StatusCreated, func(c *apiClient) response {
-			return c.do(http.MethodPost, saPath(newTarget(), "/api-keys"), map[string]any{"name": "k"})
-		}},
-		{"rename key", managers, http.StatusOK, func(c *apiClient) response {
-			sa := newTarget()
-			return c.do(http.MethodPatch, keyPath(sa, e.createKey(sa, "k").ID), map[string]any{"name": "renamed"})
-		}},
-		{"revoke key", managers, http.StatusOK, func(c *apiClient) response {
-			sa := newTarget()
-			return c.do(http.MethodDelete, keyPath(sa, e.createKey(sa, "k").ID), nil)
-		}},
-		{"create server", managers, http.StatusCreated, func(c *apiClient) response {
-			target++
-			return c.do(http.MethodPost, "/api/v0/organizations/current/servers",
-				map[string]any{"name": fmt.Sprintf("S%d", target), "slug": fmt.Sprintf("s%d", target)})
-		}},
-	}
-	for _, op := range operations {
-		for _, role := range everyone {
-			t.Run(op.name+"/"+string(role), func(t *testing.T) {
-				res := op.run(actors[role])
-				if slices.Contains(op.allowed, role) {
-					res.want(op.status)
-					return
-				}
-				res.wantError(http.StatusForbidden, "permission_denied", map[string]any{"actor_role": role, "required_role": RoleAdmin})
-			})
-		}
-	}
-}
 
 func TestRoleAssignment(t *testing.T) {
 	roles := []Role{RoleViewer, RoleMember, RoleAdmin, RoleOwner}

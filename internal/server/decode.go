@@ -42,7 +42,7 @@ func decodeError(err error, dst any) error {
 		if typeErr.Field == "" {
 			return invalidBody("request body must be a JSON object")
 		}
-		return invalidField(typeErr.Field, "%s must be %s", typeErr.Field, jsonKind(typeErr.Type))
+		return invalidField(typeErr.Field, "%s must be %s", typeErr.Field, jsonKind(fieldType(dst, typeErr.Field, typeErr.Type)))
 	}
 	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		field, unquoteErr := strconv.Unquote(quoted)
@@ -64,14 +64,34 @@ func jsonKind(t reflect.Type) string {
 	case reflect.Bool:
 		return "true or false"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
 		return "a number"
 	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.String {
+			return "an array of strings"
+		}
 		return "an array"
 	default:
 		return "an object"
 	}
+}
+
+// fieldType is the type of dst's field with the given JSON name. A type
+// error inside an array reports the element's type; the field's own type
+// makes the better message ("an array of strings", not "a string").
+func fieldType(dst any, name string, fallback reflect.Type) reflect.Type {
+	t := reflect.TypeOf(dst)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for field := range t.Fields() {
+		if tag, _, _ := strings.Cut(field.Tag.Get("json"), ","); tag == name {
+			return field.Type
+		}
+	}
+	return fallback
 }
 
 // jsonFieldNames lists the JSON names a request struct accepts, so that an

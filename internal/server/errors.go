@@ -16,6 +16,9 @@ type apiError struct {
 	message string
 	details map[string]any
 	header  http.Header
+	// reason refines code for the MCP endpoint's error data, where a 403 says
+	// whether an organization role, a server role or a capability is missing.
+	reason string
 }
 
 func (e *apiError) Error() string { return e.code + ": " + e.message }
@@ -68,6 +71,7 @@ func toAPIError(err error) *apiError {
 		conflict   *ConflictError
 		keyLimit   *KeyLimitError
 		permission *permissionError
+		capability *capabilityError
 		tooLarge   *http.MaxBytesError
 	)
 	switch {
@@ -96,6 +100,15 @@ func toAPIError(err error) *apiError {
 			code:    "permission_denied",
 			message: permission.Error(),
 			details: map[string]any{"actor_role": permission.actorRole, "required_role": permission.requiredRole},
+			reason:  string(permission.scope),
+		}
+	case errors.As(err, &capability):
+		return &apiError{
+			status:  http.StatusForbidden,
+			code:    "permission_denied",
+			message: capability.Error(),
+			details: map[string]any{"required_capability": capability.required, "granted_capabilities": capability.granted.List()},
+			reason:  "capability",
 		}
 	case errors.As(err, &tooLarge):
 		return &apiError{
@@ -129,6 +142,8 @@ func humanResource(resource string) string {
 		return "service account"
 	case resourceAPIKey:
 		return "API key"
+	case resourceServerGrant:
+		return "server grant"
 	default:
 		return resource
 	}

@@ -1,9 +1,13 @@
 package server
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Handlers return the value to render or an error; the adapter in http.go
-// does the rest. Each has already passed the route's permission check.
+// does the rest. Each has already passed the route's permission check and,
+// when its path names a server, found it discoverable (c.server, c.access).
 
 func (s *Server) getMe(c *call) (any, error) {
 	return meJSON{Actor: toActorJSON(c.actor), Organizations: []organizationJSON{toOrganizationJSON(c.org)}}, nil
@@ -18,9 +22,15 @@ func (s *Server) listServers(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	callerGrants, err := s.store.ServerGrantsOf(c.actor.ID)
+	if err != nil {
+		return nil, err
+	}
 	list := serverListJSON{Servers: make([]serverJSON, 0, len(servers))}
 	for _, srv := range servers {
-		list.Servers = append(list.Servers, s.toServerJSON(srv))
+		if c.accessTo(srv.ID, callerGrants).discoverable() {
+			list.Servers = append(list.Servers, s.toServerJSON(srv))
+		}
 	}
 	return list, nil
 }
@@ -53,12 +63,10 @@ func (s *Server) createServer(c *call) (any, error) {
 	return s.toServerJSON(srv), nil
 }
 
+// getServer returns the server that begin resolved, which the caller may
+// discover.
 func (s *Server) getServer(c *call) (any, error) {
-	srv, err := s.store.GetMCPServer(c.org.ID, c.param("server"))
-	if err != nil {
-		return nil, err
-	}
-	return s.toServerJSON(srv), nil
+	return s.toServerJSON(c.server), nil
 }
 
 func (s *Server) listServiceAccounts(c *call) (any, error) {
@@ -197,8 +205,9 @@ func (s *Server) listAPIKeys(c *call) (any, error) {
 }
 
 type createAPIKeyRequest struct {
-	Name      string  `json:"name"`
-	ExpiresAt *string `json:"expires_at"`
+	Name       string  `json:"name"`
+	ExpiresAt  *string `json:"expires_at"`
+	TTLSeconds *int64  `json:"ttl_seconds"`
 }
 
 func (s *Server) createAPIKey(c *call) (any, error) {
@@ -209,13 +218,20 @@ func (s *Server) createAPIKey(c *call) (any, error) {
 	if err := validateAPIKeyName(req.Name); err != nil {
 		return nil, err
 	}
-	var expiresAt time.Time
-	if req.ExpiresAt != nil {
-		t, err := parseExpiresAt(*req.ExpiresAt, c.now)
-		if err != nil {
-			return nil, err
-		}
-		expiresAt = t
+	var (
+		expiresAt time.Time
+		err       error
+	)
+	switch {
+	case req.ExpiresAt != nil && req.TTLSeconds != nil:
+		return nil, invalidField("ttl_seconds", "expires_at and ttl_seconds are mutually exclusive; send one of them")
+	case req.ExpiresAt != nil:
+		expiresAt, err = parseExpiresAt(*req.ExpiresAt, c.now)
+	case req.TTLSeconds != nil:
+		expiresAt, err = parseTTLSeconds(*req.TTLSeconds, c.now)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// The store checks that the account exists under the same lock as the
 	// key limit, so a concurrent delete cannot slip in between.
@@ -272,6 +288,80 @@ func (s *Server) revokeAPIKey(c *call) (any, error) {
 	}
 	c.unchanged = !changed
 	return toAPIKeyJSON(key, c.now), nil
+}
+
+func (s *Server) listServerGrants(c *call) (any, error) {
+	grants, err := s.store.ListServerGrants(c.org.ID, c.param("sa"))
+	if err != nil {
+		return nil, err
+	}
+	callerGrants, err := s.store.ServerGrantsOf(c.actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	// A grant names its server, so grants on servers the caller may not
+	// discover are left out, as the servers are from the server list.
+	list := serverGrantListJSON{ServerGrants: make([]serverGrantJSON, 0, len(grants))}
+	for _, g := range grants {
+		if c.accessTo(g.ServerID, callerGrants).discoverable() {
+			list.ServerGrants = append(list.ServerGrants, toServerGrantJSON(g))
+		}
+	}
+	return list, nil
+}
+
+type putServerGrantRequest struct {
+	Role string `json:"role"`
+	// Capabilities is a pointer so that an empty list, which is refused,
+	// differs from an absent one, which means all capabilities.
+	Capabilities *[]string `json:"capabilities"`
+}
+
+func (s *Server) putServerGrant(c *call) (any, error) {
+	var req putServerGrantRequest
+	if err := c.decode(&req); err != nil {
+		return nil, err
+	}
+	role, err := parseGrantRole(req.Role)
+	if err != nil {
+		return nil, err
+	}
+	capabilities, err := parseCapabilities(req.Capabilities)
+	if err != nil {
+		return nil, err
+	}
+	if err := authorizeGrantAssignment(c.access, role); err != nil {
+		return nil, err
+	}
+	grant, outcome, err := s.store.PutServerGrant(ServerGrant{
+		ServiceAccountID: c.param("sa"),
+		ServerID:         c.server.ID,
+		OrganizationID:   c.org.ID,
+		Role:             role,
+		Capabilities:     capabilities,
+	}, c.now)
+	if err != nil {
+		return nil, err
+	}
+	switch outcome {
+	case PutCreated:
+		c.status = http.StatusCreated
+	case PutUnchanged:
+		c.unchanged = true
+	}
+	return toServerGrantJSON(grant), nil
+}
+
+func (s *Server) getServerGrant(c *call) (any, error) {
+	grant, err := s.store.GetServerGrant(c.org.ID, c.param("sa"), c.server.ID)
+	if err != nil {
+		return nil, err
+	}
+	return toServerGrantJSON(grant), nil
+}
+
+func (s *Server) deleteServerGrant(c *call) (any, error) {
+	return nil, s.store.DeleteServerGrant(c.org.ID, c.param("sa"), c.server.ID)
 }
 
 func newAPIKey(orgID, ownerID, name, secret string, now, expiresAt time.Time) APIKey {

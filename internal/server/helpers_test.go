@@ -94,7 +94,51 @@ func (e *testEnv) actor(role Role) *apiClient {
 		return e.owner
 	}
 	saID := e.createSA("actor-"+string(role), role)
-	return e.client(e.createKey(saID, "actor").Secret)
+	c := e.client(e.createKey(saID, "actor").Secret)
+	c.saID = saID
+	return c
+}
+
+const serverCollection = "/api/v0/organizations/current/servers"
+
+func grantPath(saID, serverID string) string { return saPath(saID, "/server-grants/", serverID) }
+
+// serverID returns the id of the seeded server with slug.
+func (e *testEnv) serverID(slug string) string {
+	e.t.Helper()
+	var list serverListJSON
+	e.owner.do(http.MethodGet, serverCollection, nil).want(http.StatusOK).decode(&list)
+	for _, srv := range list.Servers {
+		if srv.Slug == slug {
+			return srv.ID
+		}
+	}
+	e.t.Fatalf("no server with slug %q", slug)
+	return ""
+}
+
+// createServer creates a server as the owner and returns its id.
+func (e *testEnv) createServer(slug string) string {
+	e.t.Helper()
+	var srv serverJSON
+	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": slug, "slug": slug}).want(http.StatusCreated).decode(&srv)
+	return srv.ID
+}
+
+// grant puts a grant as the owner; no capabilities means the default, all.
+func (e *testEnv) grant(saID, serverID string, role ServerRole, capabilities ...Capability) serverGrantJSON {
+	e.t.Helper()
+	body := map[string]any{"role": role}
+	if len(capabilities) > 0 {
+		body["capabilities"] = capabilities
+	}
+	res := e.owner.do(http.MethodPut, grantPath(saID, serverID), body)
+	if res.status != http.StatusCreated {
+		res.want(http.StatusOK)
+	}
+	var g serverGrantJSON
+	res.decode(&g)
+	return g
 }
 
 type apiClient struct {
@@ -102,6 +146,75 @@ type apiClient struct {
 	env  *testEnv
 	key  string
 	http *http.Client
+	// saID is the service account behind key, for clients made by actor.
+	saID string
+}
+
+// mcp sends one JSON-RPC request to a server's MCP endpoint; params nil
+// means none.
+func (c *apiClient) mcp(serverID, method string, params any) response {
+	c.t.Helper()
+	msg := map[string]any{"jsonrpc": "2.0", "id": 1, "method": method}
+	if params != nil {
+		msg["params"] = params
+	}
+	return c.do(http.MethodPost, mcpPathPrefix+serverID, msg)
+}
+
+// rpcReply is a JSON-RPC response as a client reads it.
+type rpcReply struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Result  json.RawMessage `json:"result"`
+	Error   *struct {
+		Code    int            `json:"code"`
+		Message string         `json:"message"`
+		Data    map[string]any `json:"data"`
+	} `json:"error"`
+}
+
+func (r response) rpc() rpcReply {
+	r.t.Helper()
+	var reply rpcReply
+	r.decode(&reply)
+	if reply.JSONRPC != "2.0" || (reply.Result == nil) == (reply.Error == nil) {
+		r.t.Fatalf("not a JSON-RPC 2.0 response with exactly one of result and error: %s", r.body)
+	}
+	return reply
+}
+
+// wantRPCError checks the HTTP status, the JSON-RPC code and that error.data
+// holds wantData (compared as printed values).
+func (r response) wantRPCError(status, code int, wantData map[string]any) rpcReply {
+	r.t.Helper()
+	r.want(status)
+	reply := r.rpc()
+	if reply.Error == nil || reply.Error.Code != code || reply.Error.Message == "" {
+		r.t.Fatalf("want JSON-RPC error %d with a message; body %s", code, r.body)
+	}
+	for name, want := range wantData {
+		got, ok := reply.Error.Data[name]
+		if !ok {
+			r.t.Fatalf("error.data lacks %q; body %s", name, r.body)
+		}
+		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
+			r.t.Fatalf("error.data.%s = %s, want %s; body %s", name, g, w, r.body)
+		}
+	}
+	return reply
+}
+
+// result decodes a successful JSON-RPC result into v.
+func (r response) result(v any) {
+	r.t.Helper()
+	r.want(http.StatusOK)
+	reply := r.rpc()
+	if reply.Error != nil {
+		r.t.Fatalf("JSON-RPC error: %s", r.body)
+	}
+	if err := json.Unmarshal(reply.Result, v); err != nil {
+		r.t.Fatalf("decode result %s: %v", reply.Result, err)
+	}
 }
 
 type response struct {

@@ -21,7 +21,8 @@ const maxBodyBytes = 64 << 10
 const lastUsedGranularity = time.Minute
 
 // route is one row of the routing table: the pattern, the action the caller's
-// role must allow, the success status and the handler.
+// role must allow, the success status and the handler. A pattern with a
+// {server} wildcard names a server, which the caller must be able to discover.
 type route struct {
 	pattern string
 	action  action
@@ -50,6 +51,11 @@ func (s *Server) routes() []route {
 		{"GET " + org + "/service-accounts/{sa}/api-keys/{key}", actionRead, http.StatusOK, s.getAPIKey},
 		{"PATCH " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, http.StatusOK, s.updateAPIKey},
 		{"DELETE " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, http.StatusOK, s.revokeAPIKey},
+
+		{"GET " + org + "/service-accounts/{sa}/server-grants", actionRead, http.StatusOK, s.listServerGrants},
+		{"PUT " + org + "/service-accounts/{sa}/server-grants/{server}", actionManageGrants, http.StatusOK, s.putServerGrant},
+		{"GET " + org + "/service-accounts/{sa}/server-grants/{server}", actionRead, http.StatusOK, s.getServerGrant},
+		{"DELETE " + org + "/service-accounts/{sa}/server-grants/{server}", actionManageGrants, http.StatusNoContent, s.deleteServerGrant},
 	}
 }
 
@@ -61,9 +67,16 @@ type call struct {
 	org   Organization
 	body  []byte
 	now   time.Time
+	// server and access are set when the path names a server: the server,
+	// and what the caller may do on it.
+	server MCPServer
+	access serverAccess
 	// unchanged is set by handlers whose mutation turned out to be a no-op,
 	// so the fault injector leaves their response alone.
 	unchanged bool
+	// status, when set, replaces the route's success status, for a PUT
+	// that created rather than replaced.
+	status int
 }
 
 func (c *call) param(name string) string { return c.r.PathValue(name) }
@@ -79,6 +92,7 @@ func (s *Server) newHandler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.adapt(rt))
 	}
+	mux.Handle("POST "+mcpPathPrefix+"{server}", http.HandlerFunc(s.serveMCP))
 	mux.Handle("/", s.noRoute(mux))
 	return s.observe(mux)
 }
@@ -97,18 +111,41 @@ func (s *Server) adapt(rt route) http.Handler {
 			s.serveIdempotent(w, rt, c, key)
 			return
 		}
-		body, err := run(rt, c)
+		status, body, err := run(rt, c)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.respond(w, rt.status, body, c.mutated())
+		s.respond(w, status, body, c.mutated())
 	})
 }
 
 // begin runs the checks that precede every handler, in the order their
-// failures are reported: 401, 429, 404 (organization), 403, 413.
+// failures are reported: 401, 429, 404 (organization), 404 (server), 403, 413.
+// A hidden server is a 404 before any 403, so that a refusal never confirms
+// that it exists.
 func (s *Server) begin(w http.ResponseWriter, r *http.Request, a action) (*call, error) {
+	c, err := s.identify(r)
+	if err != nil {
+		return nil, err
+	}
+	if c.param("server") != "" {
+		if err := s.resolveServer(c); err != nil {
+			return nil, err
+		}
+	}
+	if err := authorize(c.actor, a); err != nil {
+		return nil, err
+	}
+	if c.body, err = readBody(w, r); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// identify authenticates the request, charges the rate limit and resolves
+// the organization: the checks that the API and the MCP endpoint share.
+func (s *Server) identify(r *http.Request) (*call, error) {
 	now := s.clock.Now()
 	actor, err := s.authenticate(r, now)
 	if err != nil {
@@ -123,18 +160,45 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, a action) (*call,
 	if err != nil {
 		return nil, err
 	}
-	if err := authorize(actor, a); err != nil {
-		return nil, err
+	return &call{r: r, actor: actor, org: org, now: now}, nil
+}
+
+// resolveServer loads the server that the path names, with the caller's
+// access to it, from current state. A server the caller may not discover is
+// reported exactly like one that does not exist.
+func (s *Server) resolveServer(c *call) error {
+	srv, err := s.store.GetMCPServer(c.org.ID, c.param("server"))
+	if err != nil {
+		return err
 	}
-	var body []byte
+	grants, err := s.store.ServerGrantsOf(c.actor.ID)
+	if err != nil {
+		return err
+	}
+	access := c.accessTo(srv.ID, grants)
+	if !access.discoverable() {
+		return &NotFoundError{Resource: resourceServer}
+	}
+	c.server, c.access = srv, access
+	return nil
+}
+
+// accessTo is the caller's effective access to a server, given the grants
+// that the caller holds.
+func (c *call) accessTo(serverID string, callerGrants map[string]ServerGrant) serverAccess {
+	var grant *ServerGrant
+	if g, ok := callerGrants[serverID]; ok {
+		grant = &g
+	}
+	return effectiveServerAccess(c.actor, c.org, grant)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		if err != nil {
-			return nil, err
-		}
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	}
-	return &call{r: r, actor: actor, org: org, body: body, now: now}, nil
+	return nil, nil
 }
 
 // authenticate evaluates the bearer key against current state on every
@@ -197,12 +261,20 @@ func (s *Server) resolveOrganization(actor Actor, param string) (Organization, e
 }
 
 // run calls the handler and encodes its value; a nil value means no body.
-func run(rt route, c *call) ([]byte, error) {
+func run(rt route, c *call) (status int, body []byte, err error) {
 	v, err := rt.handle(c)
-	if err != nil || v == nil {
-		return nil, err
+	if err != nil {
+		return 0, nil, err
 	}
-	return json.Marshal(v)
+	status = rt.status
+	if c.status != 0 {
+		status = c.status
+	}
+	if v == nil {
+		return status, nil, nil
+	}
+	body, err = json.Marshal(v)
+	return status, body, err
 }
 
 func (s *Server) serveIdempotent(w http.ResponseWriter, rt route, c *call, key string) {
@@ -234,18 +306,18 @@ func (s *Server) serveIdempotent(w http.ResponseWriter, rt route, c *call, key s
 		return
 	}
 
-	body, err := run(rt, c)
+	status, body, err := run(rt, c)
 	if err != nil {
 		s.writeError(w, c.r, err)
 		return
 	}
 	// Only successes are stored: a failed request changed nothing, so a retry
 	// deserves a fresh evaluation (the key limit may have been lifted since).
-	if err := s.idempotency.save(lookupID, key, fingerprint, rt.status, body, c.now); err != nil {
+	if err := s.idempotency.save(lookupID, key, fingerprint, status, body, c.now); err != nil {
 		s.writeError(w, c.r, err)
 		return
 	}
-	s.respond(w, rt.status, body, c.mutated())
+	s.respond(w, status, body, c.mutated())
 }
 
 // respond writes a success, unless fault injection decides that this
@@ -320,13 +392,16 @@ func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// observe is the outermost layer: it counts requests, turns panics into 500s
-// and writes the access log line. It logs the method, path, status and
+// observe is the outermost layer: it counts requests, sets the Date header,
+// turns panics into 500s and writes the access log line. It logs the method, path, status and
 // duration only: never headers, bodies or the query string.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		start := time.Now()
+		// The Date header tells clients the server's time, by which keys
+		// expire; it follows the injected clock so tests see their own time.
+		w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 		rec := &responseRecorder{ResponseWriter: w}
 		defer func() {
 			p := recover()

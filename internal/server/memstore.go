@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -20,7 +21,9 @@ type memoryStore struct {
 	keyIDByHash     map[[32]byte]string
 	keyIDsByOwner   map[string][]string
 	servers         map[string]MCPServer
-	idempotency     map[string]IdempotencyRecord
+	// grants is keyed by service account id, then server id.
+	grants      map[string]map[string]ServerGrant
+	idempotency map[string]IdempotencyRecord
 }
 
 func newMemoryStore() *memoryStore {
@@ -32,6 +35,7 @@ func newMemoryStore() *memoryStore {
 		keyIDByHash:     map[[32]byte]string{},
 		keyIDsByOwner:   map[string][]string{},
 		servers:         map[string]MCPServer{},
+		grants:          map[string]map[string]ServerGrant{},
 		idempotency:     map[string]IdempotencyRecord{},
 	}
 }
@@ -181,6 +185,7 @@ func (m *memoryStore) DeleteServiceAccount(orgID, id string, at time.Time) error
 		return err
 	}
 	delete(m.serviceAccounts, id)
+	delete(m.grants, id)
 	for _, keyID := range m.keyIDsByOwner[id] {
 		key := m.keys[keyID]
 		if key.RevokedAt.IsZero() {
@@ -276,11 +281,7 @@ func (m *memoryStore) CreateMCPServer(srv MCPServer) error {
 func (m *memoryStore) GetMCPServer(orgID, id string) (MCPServer, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	srv, ok := m.servers[id]
-	if !ok || srv.OrganizationID != orgID {
-		return MCPServer{}, &NotFoundError{Resource: resourceServer}
-	}
-	return srv, nil
+	return m.server(orgID, id)
 }
 
 func (m *memoryStore) ListMCPServers(orgID string) ([]MCPServer, error) {
@@ -297,6 +298,69 @@ func (m *memoryStore) ListMCPServers(orgID string) ([]MCPServer, error) {
 	}
 	slices.SortFunc(list, func(a, b MCPServer) int { return byCreation(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
 	return list, nil
+}
+
+func (m *memoryStore) PutServerGrant(grant ServerGrant, at time.Time) (ServerGrant, PutOutcome, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.serviceAccount(grant.OrganizationID, grant.ServiceAccountID); err != nil {
+		return ServerGrant{}, PutUnchanged, err
+	}
+	if _, err := m.server(grant.OrganizationID, grant.ServerID); err != nil {
+		return ServerGrant{}, PutUnchanged, err
+	}
+	byServer := m.grants[grant.ServiceAccountID]
+	existing, ok := byServer[grant.ServerID]
+	switch {
+	case !ok:
+		grant.CreatedAt, grant.UpdatedAt = at, at
+		if byServer == nil {
+			byServer = map[string]ServerGrant{}
+			m.grants[grant.ServiceAccountID] = byServer
+		}
+		byServer[grant.ServerID] = grant
+		return grant, PutCreated, nil
+	case existing.Role == grant.Role && existing.Capabilities == grant.Capabilities:
+		return existing, PutUnchanged, nil
+	default:
+		existing.Role, existing.Capabilities, existing.UpdatedAt = grant.Role, grant.Capabilities, at
+		byServer[grant.ServerID] = existing
+		return existing, PutUpdated, nil
+	}
+}
+
+func (m *memoryStore) GetServerGrant(orgID, serviceAccountID, serverID string) (ServerGrant, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.serverGrant(orgID, serviceAccountID, serverID)
+}
+
+func (m *memoryStore) ListServerGrants(orgID, serviceAccountID string) ([]ServerGrant, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
+		return nil, err
+	}
+	return sortedValues(m.grants[serviceAccountID]), nil
+}
+
+func (m *memoryStore) DeleteServerGrant(orgID, serviceAccountID, serverID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.serverGrant(orgID, serviceAccountID, serverID); err != nil {
+		return err
+	}
+	delete(m.grants[serviceAccountID], serverID)
+	if len(m.grants[serviceAccountID]) == 0 {
+		delete(m.grants, serviceAccountID)
+	}
+	return nil
+}
+
+func (m *memoryStore) ServerGrantsOf(actorID string) (map[string]ServerGrant, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return maps.Clone(m.grants[actorID]), nil
 }
 
 func (m *memoryStore) GetIdempotencyRecord(lookupID string) (IdempotencyRecord, error) {
@@ -339,6 +403,9 @@ func (m *memoryStore) Snapshot() Snapshot {
 		APIKeys:         sortedValues(m.keys),
 		MCPServers:      sortedValues(m.servers),
 	}
+	for _, saID := range slices.Sorted(maps.Keys(m.grants)) {
+		snap.ServerGrants = append(snap.ServerGrants, sortedValues(m.grants[saID])...)
+	}
 	for _, rec := range sortedValues(m.idempotency) {
 		rec.Nonce = bytes.Clone(rec.Nonce)
 		rec.Ciphertext = bytes.Clone(rec.Ciphertext)
@@ -366,6 +433,28 @@ func (m *memoryStore) serviceAccountKey(orgID, serviceAccountID, id string) (API
 		return APIKey{}, &NotFoundError{Resource: resourceAPIKey}
 	}
 	return key, nil
+}
+
+func (m *memoryStore) server(orgID, id string) (MCPServer, error) {
+	srv, ok := m.servers[id]
+	if !ok || srv.OrganizationID != orgID {
+		return MCPServer{}, &NotFoundError{Resource: resourceServer}
+	}
+	return srv, nil
+}
+
+func (m *memoryStore) serverGrant(orgID, serviceAccountID, serverID string) (ServerGrant, error) {
+	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
+		return ServerGrant{}, err
+	}
+	if _, err := m.server(orgID, serverID); err != nil {
+		return ServerGrant{}, err
+	}
+	grant, ok := m.grants[serviceAccountID][serverID]
+	if !ok {
+		return ServerGrant{}, &NotFoundError{Resource: resourceServerGrant}
+	}
+	return grant, nil
 }
 
 func (m *memoryStore) serviceAccountNameTaken(orgID, name, exceptID string) bool {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"strings"
 	"time"
 )
 
@@ -40,11 +41,85 @@ const (
 // downtime.
 const MaxActiveKeysPerServiceAccount = 2
 
+// ServerRole is an actor's role on one server: none < viewer < user < admin.
+type ServerRole string
+
+// The server roles, lowest first. A grant holds viewer, user or admin; an
+// organization's default is none, viewer or user.
+const (
+	// ServerRoleNone hides the server: it answers 404.
+	ServerRoleNone ServerRole = "none"
+	// ServerRoleViewer may discover the server.
+	ServerRoleViewer ServerRole = "viewer"
+	// ServerRoleUser may also call its MCP endpoint.
+	ServerRoleUser ServerRole = "user"
+	// ServerRoleAdmin may also manage it.
+	ServerRoleAdmin ServerRole = "admin"
+)
+
+// Capability is an MCP capability that a grant may allow.
+type Capability string
+
+// The MCP capabilities, in the order the API lists them.
+const (
+	CapabilityTools     Capability = "tools"
+	CapabilityResources Capability = "resources"
+	CapabilityPrompts   Capability = "prompts"
+)
+
+// capabilityOrder fixes each capability's bit in a CapabilitySet and the
+// order in which sets are listed.
+var capabilityOrder = [...]Capability{CapabilityTools, CapabilityResources, CapabilityPrompts}
+
+// CapabilitySet is a set of capabilities. As a value it is comparable and
+// copies safely, and it cannot hold a duplicate.
+type CapabilitySet uint8
+
+// AllCapabilities allows tools, resources and prompts.
+const AllCapabilities CapabilitySet = 1<<len(capabilityOrder) - 1
+
+func (c Capability) bit() CapabilitySet {
+	for i, known := range capabilityOrder {
+		if c == known {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+// Has reports whether c is in the set.
+func (s CapabilitySet) Has(c Capability) bool { return c.bit() != 0 && s&c.bit() != 0 }
+
+// List returns the set's capabilities in the order tools, resources, prompts.
+func (s CapabilitySet) List() []Capability {
+	list := []Capability{}
+	for _, c := range capabilityOrder {
+		if s.Has(c) {
+			list = append(list, c)
+		}
+	}
+	return list
+}
+
+// String lists the set's capabilities, comma-separated, for messages.
+func (s CapabilitySet) String() string {
+	names := make([]string, 0, len(capabilityOrder))
+	for _, c := range s.List() {
+		names = append(names, string(c))
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
 // Organization holds users, service accounts and servers.
 type Organization struct {
-	ID                string
-	Name              string
-	DefaultServerRole string
+	ID   string
+	Name string
+	// DefaultServerRole applies to servers where an actor below admin has no
+	// grant: none, viewer or user.
+	DefaultServerRole ServerRole
 	CreatedAt         time.Time
 }
 
@@ -115,6 +190,18 @@ type MCPServer struct {
 	Slug           string
 	Description    string
 	CreatedAt      time.Time
+}
+
+// ServerGrant gives a service account a role on one server, limited to some
+// MCP capabilities. There is at most one per account and server.
+type ServerGrant struct {
+	ServiceAccountID string
+	ServerID         string
+	OrganizationID   string
+	Role             ServerRole
+	Capabilities     CapabilitySet
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Actor is whoever owns the key of a request, with its current role.

@@ -40,13 +40,14 @@ type Server struct {
 }
 
 type config struct {
-	addr         string
-	bootstrapKey string
-	clock        Clock
-	logOutput    io.Writer
-	rateLimit    int
-	failRate     float64
-	faultSeed    *int64
+	addr              string
+	bootstrapKey      string
+	defaultServerRole string
+	clock             Clock
+	logOutput         io.Writer
+	rateLimit         int
+	failRate          float64
+	faultSeed         *int64
 }
 
 // Option configures New.
@@ -59,6 +60,14 @@ func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 // WithBootstrapKey sets the seeded owner's API key instead of generating one.
 // New fails unless ValidateBootstrapKey accepts it.
 func WithBootstrapKey(key string) Option { return func(c *config) { c.bootstrapKey = key } }
+
+// WithDefaultServerRole sets the seeded organization's default_server_role:
+// "none" (the default; servers without a grant are hidden from members and
+// viewers), "viewer" or "user". New fails unless ValidateDefaultServerRole
+// accepts it.
+func WithDefaultServerRole(role string) Option {
+	return func(c *config) { c.defaultServerRole = role }
+}
 
 // WithClock sets the clock behind timestamps, expiry, idempotency retention
 // and rate limits; the default is real time.
@@ -84,7 +93,7 @@ func WithFaultSeed(seed int64) Option { return func(c *config) { c.faultSeed = &
 // New seeds a fresh store (one organization, its owner and three servers) and
 // starts serving. It returns once the listener accepts connections.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0", clock: systemClock{}, logOutput: io.Discard}
+	cfg := config{addr: "127.0.0.1:0", defaultServerRole: string(ServerRoleNone), clock: systemClock{}, logOutput: io.Discard}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -113,7 +122,7 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.rateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.rateLimit)
 	}
-	if err := s.seed(); err != nil {
+	if err := s.seed(ServerRole(cfg.defaultServerRole)); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("server: seed: %w", err)
 	}
@@ -136,6 +145,9 @@ func (c *config) validate() error {
 		if err := ValidateBootstrapKey(c.bootstrapKey); err != nil {
 			return fmt.Errorf("server: WithBootstrapKey: %w", err)
 		}
+	}
+	if err := ValidateDefaultServerRole(c.defaultServerRole); err != nil {
+		return fmt.Errorf("server: WithDefaultServerRole: %w", err)
 	}
 	if c.clock == nil {
 		return errors.New("server: WithClock: clock must not be nil")
@@ -174,9 +186,9 @@ func baseURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func (s *Server) seed() error {
+func (s *Server) seed(defaultServerRole ServerRole) error {
 	now := s.clock.Now()
-	org := Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: "none", CreatedAt: now}
+	org := Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: defaultServerRole, CreatedAt: now}
 	owner := User{ID: newID("usr_"), OrganizationID: org.ID, Name: "Owner", Role: RoleOwner, CreatedAt: now}
 	key := newAPIKey(org.ID, owner.ID, "bootstrap", s.bootstrapKey, now, time.Time{})
 	if err := s.store.CreateOrganization(org); err != nil {

@@ -7,8 +7,8 @@ import (
 )
 
 // Store keeps the server's state. Every method is atomic: rules that span
-// several objects (the active-key limit, name uniqueness, revoking keys with
-// their account) are enforced inside one call.
+// several objects (the active-key limit, name uniqueness, revoking keys and
+// removing grants with their account) are enforced inside one call.
 type Store interface {
 	CreateOrganization(org Organization) error
 	GetOrganization(id string) (Organization, error)
@@ -32,7 +32,8 @@ type Store interface {
 	// UpdateServiceAccount applies patch, sets UpdatedAt to at when something
 	// changed, and reports whether something changed.
 	UpdateServiceAccount(orgID, id string, patch ServiceAccountPatch, at time.Time) (ServiceAccount, bool, error)
-	// DeleteServiceAccount removes the account and revokes its keys at at.
+	// DeleteServiceAccount removes the account, revokes its keys at at and
+	// removes its server grants.
 	DeleteServiceAccount(orgID, id string, at time.Time) error
 
 	// CreateAPIKey stores a key for the service account key.OwnerID. Keys
@@ -56,6 +57,23 @@ type Store interface {
 	// time, then id.
 	ListMCPServers(orgID string) ([]MCPServer, error)
 
+	// PutServerGrant creates or replaces the grant of grant.ServiceAccountID
+	// on grant.ServerID with grant's role and capabilities. A new grant gets
+	// CreatedAt and UpdatedAt at; a changed one gets UpdatedAt at; an
+	// identical one is left alone. It fails with a *NotFoundError for a
+	// missing account or server, checked under the same lock as the write, so
+	// a grant never outlives its account.
+	PutServerGrant(grant ServerGrant, at time.Time) (ServerGrant, PutOutcome, error)
+	// GetServerGrant fails with a *NotFoundError naming the service account,
+	// the server or the grant, whichever is missing first.
+	GetServerGrant(orgID, serviceAccountID, serverID string) (ServerGrant, error)
+	// ListServerGrants returns a service account's grants ordered by server id.
+	ListServerGrants(orgID, serviceAccountID string) ([]ServerGrant, error)
+	DeleteServerGrant(orgID, serviceAccountID, serverID string) error
+	// ServerGrantsOf returns the grants that actorID holds, keyed by server
+	// id; an actor without grants (every user) gets an empty or nil map.
+	ServerGrantsOf(actorID string) (map[string]ServerGrant, error)
+
 	GetIdempotencyRecord(lookupID string) (IdempotencyRecord, error)
 	// PutIdempotencyRecord stores rec, replacing any record with its LookupID.
 	PutIdempotencyRecord(rec IdempotencyRecord) error
@@ -67,15 +85,30 @@ type Store interface {
 	Snapshot() Snapshot
 }
 
-// Snapshot is a copy of a Store's contents, each list ordered by id.
+// Snapshot is a copy of a Store's contents, each list ordered by id; server
+// grants, which have none, by service account id, then server id.
 type Snapshot struct {
 	Organizations      []Organization
 	Users              []User
 	ServiceAccounts    []ServiceAccount
 	APIKeys            []APIKey
 	MCPServers         []MCPServer
+	ServerGrants       []ServerGrant
 	IdempotencyRecords []IdempotencyRecord
 }
+
+// PutOutcome says what a put did.
+type PutOutcome int
+
+// The outcomes of a put.
+const (
+	// PutUnchanged: the stored object already said the same.
+	PutUnchanged PutOutcome = iota
+	// PutUpdated: an existing object changed.
+	PutUpdated
+	// PutCreated: there was no object before.
+	PutCreated
+)
 
 // Sentinel errors of a Store; match them with errors.Is.
 var (
@@ -91,6 +124,7 @@ const (
 	resourceServiceAccount    = "service_account"
 	resourceAPIKey            = "api_key"
 	resourceServer            = "server"
+	resourceServerGrant       = "server_grant"
 	resourceIdempotencyRecord = "idempotency_record"
 )
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -79,4 +80,69 @@ func parseExpiresAt(value string, now time.Time) (time.Time, error) {
 		return time.Time{}, invalidField("expires_at", "expires_at must be in the future (now is %s)", formatTime(now))
 	}
 	return t.UTC(), nil
+}
+
+// The bounds of ttl_seconds: a key that lives under a minute cannot be put to
+// use, and ten years (of 365 days) is longer than any rotation policy.
+const (
+	minTTLSeconds = 60
+	maxTTLSeconds = 10 * 365 * 24 * 60 * 60
+)
+
+// parseTTLSeconds turns ttl_seconds into the expiry of a key created at now.
+// The expiry counts from created_at as the API shows it, in whole seconds, so
+// that expires_at - created_at is exactly the ttl a client asked for.
+func parseTTLSeconds(ttl int64, now time.Time) (time.Time, error) {
+	if ttl < minTTLSeconds || ttl > maxTTLSeconds {
+		return time.Time{}, invalidField("ttl_seconds", "ttl_seconds must be a whole number of seconds from %d (one minute) to %d (ten years)", minTTLSeconds, maxTTLSeconds)
+	}
+	return now.UTC().Truncate(time.Second).Add(time.Duration(ttl) * time.Second), nil
+}
+
+func parseGrantRole(role string) (ServerRole, error) {
+	for _, r := range grantRoles {
+		if ServerRole(role) == r {
+			return r, nil
+		}
+	}
+	return "", invalidField("role", "role must be one of viewer, user or admin")
+}
+
+// parseCapabilities reads a grant's capabilities: absent (or null) means all
+// three. An empty list is refused: a grant that allows nothing would look
+// like access while giving none, and deleting the grant says that plainly.
+func parseCapabilities(list *[]string) (CapabilitySet, error) {
+	if list == nil {
+		return AllCapabilities, nil
+	}
+	names := *list
+	switch {
+	case len(names) == 0:
+		return 0, invalidField("capabilities", "capabilities must list at least one of tools, resources or prompts: a grant must allow at least one capability (omit the field for all three, or delete the grant to remove access)")
+	case len(names) > len(capabilityOrder):
+		return 0, invalidField("capabilities", "capabilities may have at most %d entries: tools, resources and prompts, each at most once", len(capabilityOrder))
+	}
+	var set CapabilitySet
+	for _, name := range names {
+		c := Capability(name)
+		switch {
+		case c.bit() == 0:
+			return 0, invalidField("capabilities", "capabilities: unknown capability %q; the capabilities are tools, resources and prompts", name)
+		case set.Has(c):
+			return 0, invalidField("capabilities", "capabilities: %q is listed more than once; list each capability at most once", name)
+		}
+		set |= c.bit()
+	}
+	return set, nil
+}
+
+// ValidateDefaultServerRole reports whether role can be an organization's
+// default_server_role: none, viewer or user.
+func ValidateDefaultServerRole(role string) error {
+	for _, r := range defaultServerRoles {
+		if ServerRole(role) == r {
+			return nil
+		}
+	}
+	return fmt.Errorf("default server role %q is not one of none, viewer or user", role)
 }

@@ -6,10 +6,10 @@ import "time"
 // else, so the wire format has one definition.
 
 type organizationJSON struct {
-	ID                string `json:"id"`
-	Name              string `json:"name"`
-	DefaultServerRole string `json:"default_server_role"`
-	CreatedAt         string `json:"created_at"`
+	ID                string     `json:"id"`
+	Name              string     `json:"name"`
+	DefaultServerRole ServerRole `json:"default_server_role"`
+	CreatedAt         string     `json:"created_at"`
 }
 
 type actorJSON struct {
@@ -84,6 +84,20 @@ type activeKeyJSON struct {
 	ExpiresAt *string `json:"expires_at"`
 }
 
+type serverGrantJSON struct {
+	ServiceAccountID string       `json:"service_account_id"`
+	ServerID         string       `json:"server_id"`
+	OrganizationID   string       `json:"organization_id"`
+	Role             ServerRole   `json:"role"`
+	Capabilities     []Capability `json:"capabilities"`
+	CreatedAt        string       `json:"created_at"`
+	UpdatedAt        string       `json:"updated_at"`
+}
+
+type serverGrantListJSON struct {
+	ServerGrants []serverGrantJSON `json:"server_grants"`
+}
+
 type errorJSON struct {
 	Error errorDetailJSON `json:"error"`
 }
@@ -123,7 +137,7 @@ func (s *Server) toServerJSON(srv MCPServer) serverJSON {
 		Name:           srv.Name,
 		Slug:           srv.Slug,
 		Description:    srv.Description,
-		URL:            s.baseURL + "/mcp/" + srv.ID,
+		URL:            s.baseURL + mcpPathPrefix + srv.ID,
 		CreatedAt:      formatTime(srv.CreatedAt),
 	}
 }
@@ -153,5 +167,17 @@ func toAPIKeyJSON(k APIKey, now time.Time) apiKeyJSON {
 		ExpiresAt:        formatOptionalTime(k.ExpiresAt),
 		RevokedAt:        formatOptionalTime(k.RevokedAt),
 		LastUsedAt:       formatOptionalTime(k.LastUsedAt),
+	}
+}
+
+func toServerGrantJSON(g ServerGrant) serverGrantJSON {
+	return serverGrantJSON{
+		ServiceAccountID: g.ServiceAccountID,
+		ServerID:         g.ServerID,
+		OrganizationID:   g.OrganizationID,
+		Role:             g.Role,
+		Capabilities:     g.Capabilities.List(),
+		CreatedAt:        formatTime(g.CreatedAt),
+		UpdatedAt:        formatTime(g.UpdatedAt),
 	}
 }

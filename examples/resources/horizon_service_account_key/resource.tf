@@ -17,9 +17,14 @@ resource "horizon_service_account_key" "deployer" {
   }
 }
 
-# A key that stops working at a fixed time.
+# A key that stops working at a fixed time. (An account holds at most two
+# active keys; this one belongs to another account.)
+resource "horizon_service_account" "responder" {
+  name = "incident-responder"
+}
+
 resource "horizon_service_account_key" "temporary" {
-  service_account_id = horizon_service_account.deployer.id
+  service_account_id = horizon_service_account.responder.id
   name               = "incident-4711"
   expires_at         = "2027-01-31T00:00:00Z"
 }
@@ -31,4 +36,21 @@ output "deployer_key_masked" {
 output "deployer_key_secret" {
   value     = horizon_service_account_key.deployer.secret
   sensitive = true
+}
+
+# A key that renews itself: valid for 30 days, replaced by the first plan made in
+# its last 7 days (by Horizon's clock), the new key before the old is revoked.
+resource "horizon_service_account" "agent" {
+  name = "agent"
+}
+
+resource "horizon_service_account_key" "rolling" {
+  service_account_id = horizon_service_account.agent.id
+  name               = "rolling"
+  ttl                = "720h"
+  renew_before       = "168h"
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }

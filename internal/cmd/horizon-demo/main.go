@@ -97,16 +97,28 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// verifyKey shows that the key Terraform created works: it reads the secret from
-// the state (without printing it) and asks Horizon who the key belongs to.
+// verifyKey shows that the key Terraform created opens exactly the doors it was
+// granted: it reads the secret from the state (without printing it), calls the
+// weather server's echo tool, and shows that resources, not granted, are refused.
 func verifyKey(ctx context.Context, dir string, env []string, endpoint string, stdout io.Writer) error {
-	cmd := exec.CommandContext(ctx, "terraform", "output", "-raw", "key_secret")
-	cmd.Dir, cmd.Env = dir, env
-	secret, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("reading the key's secret from the state: %w", err)
+	output := func(name string) (string, error) {
+		cmd := exec.CommandContext(ctx, "terraform", "output", "-raw", name)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("reading output %s: %w", name, err)
+		}
+		return string(out), nil
 	}
-	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: string(secret), MaxRetries: client.DefaultMaxRetries})
+	secret, err := output("key_secret")
+	if err != nil {
+		return err
+	}
+	weatherURL, err := output("weather_mcp_url")
+	if err != nil {
+		return err
+	}
+	c, err := client.New(client.Config{Endpoint: endpoint, APIKey: secret, MaxRetries: client.DefaultMaxRetries})
 	if err != nil {
 		return err
 	}
@@ -114,7 +126,28 @@ func verifyKey(ctx context.Context, dir string, env []string, endpoint string, s
 	if err != nil {
 		return fmt.Errorf("calling Horizon with the new key: %w", err)
 	}
-	fmt.Fprintf(stdout, "Checked: the new key authenticates as %s %q (%s, role %s).\n\n", strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.ID, me.Actor.Role)
+	fmt.Fprintf(stdout, "The new key authenticates as %s %q (%s).\n", strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.ID)
+
+	var result struct {
+		Content []struct {
+			Text string `json:"text"`
+		} `json:"content"`
+	}
+	args := map[string]any{"name": "echo", "arguments": map[string]any{"text": "hello from terraform"}}
+	if err := c.CallMCP(ctx, weatherURL, "tools/call", args, &result); err != nil {
+		return fmt.Errorf("calling the weather server's echo tool with the new key: %w", err)
+	}
+	if len(result.Content) == 0 {
+		return errors.New("the echo tool returned no content")
+	}
+	fmt.Fprintf(stdout, "tools/call echo on %s -> %s\n", weatherURL, result.Content[0].Text)
+
+	var mcpErr *client.MCPError
+	err = c.CallMCP(ctx, weatherURL, "resources/list", nil, nil)
+	if !errors.As(err, &mcpErr) {
+		return fmt.Errorf("resources/list should be refused (the grant allows tools only), got %v", err)
+	}
+	fmt.Fprintf(stdout, "resources/list on the same server -> refused, HTTP %d: %s\n\n", mcpErr.StatusCode, mcpErr.Message)
 	return nil
 }
 

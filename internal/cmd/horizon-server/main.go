@@ -3,7 +3,8 @@
 //
 // Usage:
 //
-//	horizon-server [-addr 127.0.0.1:8787] [-bootstrap-key fmcp_...] [-rate-limit N] [-fail-rate F]
+//	horizon-server [-addr 127.0.0.1:8787] [-bootstrap-key fmcp_...] [-default-server-role none]
+//	               [-rate-limit N] [-fail-rate F]
 //
 // It prints HORIZON_ENDPOINT, HORIZON_API_KEY and HORIZON_ORGANIZATION_ID to
 // stdout, logs to stderr, and serves until SIGINT or SIGTERM.
@@ -90,6 +91,14 @@ func parseFlags(args []string, stderr io.Writer) ([]server.Option, error) {
 			return err
 		}
 		opts = append(opts, server.WithBootstrapKey(v))
+		return nil
+	})
+	fs.Func("default-server-role", "`role` of members and viewers on servers where they have no grant: none, viewer or user "+
+		"(the seeded organization's default_server_role; default none)", func(v string) error {
+		if err := server.ValidateDefaultServerRole(v); err != nil {
+			return err
+		}
+		opts = append(opts, server.WithDefaultServerRole(v))
 		return nil
 	})
 	fs.Func("rate-limit", "allow `N` requests per second per organization, answering the rest with 429 (0: unlimited)", func(v string) error {

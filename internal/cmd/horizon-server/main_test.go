@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -21,7 +22,7 @@ func TestRunPrintsSettingsAndShutsDownOnSignal(t *testing.T) {
 	signals := make(chan os.Signal, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run([]string{"-addr", "127.0.0.1:0", "-bootstrap-key", key, "-rate-limit", "100", "-fail-rate", "0"}, stdoutW, &stderr, signals)
+		done <- run([]string{"-addr", "127.0.0.1:0", "-bootstrap-key", key, "-default-server-role", "viewer", "-rate-limit", "100", "-fail-rate", "0"}, stdoutW, &stderr, signals)
 		stdoutW.Close()
 	}()
 
@@ -44,15 +45,19 @@ func TestRunPrintsSettingsAndShutsDownOnSignal(t *testing.T) {
 		}
 	}
 
-	req, _ := http.NewRequest(http.MethodGet, strings.TrimPrefix(got[0], "HORIZON_ENDPOINT=")+"/api/v0/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, strings.TrimPrefix(got[0], "HORIZON_ENDPOINT=")+"/api/v0/organizations/current", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var org struct {
+		DefaultServerRole string `json:"default_server_role"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&org)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET /me: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusOK || err != nil || org.DefaultServerRole != "viewer" {
+		t.Errorf("GET organization: %d, default_server_role %q (%v); want 200 and the flag's viewer", resp.StatusCode, org.DefaultServerRole, err)
 	}
 
 	signals <- syscall.SIGTERM
@@ -62,7 +67,7 @@ func TestRunPrintsSettingsAndShutsDownOnSignal(t *testing.T) {
 	if rest, _ := io.ReadAll(stdoutR); len(rest) != 0 {
 		t.Errorf("more on stdout: %q", rest)
 	}
-	if !strings.Contains(stderr.String(), "path=/api/v0/me status=200") {
+	if !strings.Contains(stderr.String(), "path=/api/v0/organizations/current status=200") {
 		t.Errorf("no access log on stderr:\n%s", stderr.String())
 	}
 	if strings.Contains(stderr.String(), key) {
@@ -90,6 +95,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-addr", "8787"}, "-addr"},
 		{[]string{"-bootstrap-key", "short"}, "-bootstrap-key"},
 		{[]string{"-bootstrap-key", "sk_0123456789abcdefghijkl"}, "-bootstrap-key"},
+		{[]string{"-default-server-role", "admin"}, "-default-server-role"},
 		{[]string{"-rate-limit", "-1"}, "-rate-limit"},
 		{[]string{"-rate-limit", "many"}, "-rate-limit"},
 		{[]string{"-fail-rate", "1.5"}, "-fail-rate"},
@@ -119,7 +125,7 @@ func TestHelp(t *testing.T) {
 	if err := run([]string{"-h"}, io.Discard, &stderr, nil); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run = %v", err)
 	}
-	for _, name := range []string{"-addr", "-bootstrap-key", "-rate-limit", "-fail-rate"} {
+	for _, name := range []string{"-addr", "-bootstrap-key", "-default-server-role", "-rate-limit", "-fail-rate"} {
 		if !strings.Contains(stderr.String(), name) {
 			t.Errorf("usage lacks %s:\n%s", name, stderr.String())
 		}

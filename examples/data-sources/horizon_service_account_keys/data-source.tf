@@ -1,0 +1,12 @@
+data "horizon_service_account" "deployer" {
+  name = "ci-deployer"
+}
+
+data "horizon_service_account_keys" "deployer" {
+  service_account_id = data.horizon_service_account.deployer.id
+}
+
+# Before revoking an old key, check that traffic has moved to the new one.
+output "deployer_keys" {
+  value = [for k in data.horizon_service_account_keys.deployer.keys : "${k.name} ${k.status} last used ${coalesce(k.last_used_at, "never")}"]
+}

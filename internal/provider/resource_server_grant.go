@@ -1,0 +1,245 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*serverGrantResource)(nil)
+	_ resource.ResourceWithImportState = (*serverGrantResource)(nil)
+)
+
+type serverGrantResource struct {
+	client *client.Client
+}
+
+// NewServerGrantResource returns the horizon_server_grant resource.
+func NewServerGrantResource() resource.Resource { return &serverGrantResource{} }
+
+type serverGrantModel struct {
+	ID               types.String `tfsdk:"id"`
+	ServiceAccountID types.String `tfsdk:"service_account_id"`
+	ServerID         types.String `tfsdk:"server_id"`
+	Role             types.String `tfsdk:"role"`
+	Capabilities     types.Set    `tfsdk:"capabilities"`
+}
+
+func (m *serverGrantModel) fromAPI(ctx context.Context, g *client.ServerGrant) diag.Diagnostics {
+	m.ID = types.StringValue(g.ServiceAccountID + "/" + g.ServerID)
+	m.ServiceAccountID = types.StringValue(g.ServiceAccountID)
+	m.ServerID = types.StringValue(g.ServerID)
+	m.Role = types.StringValue(g.Role)
+	var diags diag.Diagnostics
+	m.Capabilities, diags = types.SetValueFrom(ctx, types.StringType, g.Capabilities)
+	return diags
+}
+
+func (m *serverGrantModel) request(ctx context.Context) (client.PutServerGrantRequest, diag.Diagnostics) {
+	req := client.PutServerGrantRequest{Role: m.Role.ValueString()}
+	diags := m.Capabilities.ElementsAs(ctx, &req.Capabilities, false)
+	return req, diags
+}
+
+func allCapabilities() types.Set {
+	values := make([]attr.Value, len(capabilities))
+	for i, c := range capabilities {
+		values[i] = types.StringValue(c)
+	}
+	return types.SetValueMust(types.StringType, values)
+}
+
+func (r *serverGrantResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_server_grant"
+}
+
+func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Gives a service account a role on one MCP server, and the MCP capabilities it may use there. " +
+			"Without a grant, the organization's `default_server_role` applies; organization owners and admins reach every server. " +
+			"Changes take effect on the account's next request, for every one of its keys.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`<service_account_id>/<server_id>`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"service_account_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the service account (`sa_...`) that receives the grant. Changing it creates a new grant.",
+				Required:            true,
+				Validators:          []validator.String{idValidator("sa_", "a service account id")},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"server_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the server (`srv_...`), for example from the `horizon_server` data source. Changing it creates a new grant.",
+				Required:            true,
+				Validators:          []validator.String{idValidator("srv_", "a server id")},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"role": schema.StringAttribute{
+				MarkdownDescription: "Role on the server: `viewer` may discover it, `user` may also call its MCP endpoint, " +
+					"`admin` may also manage it. One of " + quoteList(serverGrantRoles) + ". Updates in place.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.OneOf(serverGrantRoles...)},
+			},
+			"capabilities": schema.SetAttribute{
+				MarkdownDescription: "MCP capabilities the account may use on the server: any of " + quoteList(capabilities) +
+					" (`tools/*` methods need `tools`, and so on). Defaults to all three. Updates in place.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     setdefault.StaticValue(allCapabilities()),
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(capabilities...)),
+				},
+			},
+		},
+	}
+}
+
+func (r *serverGrantResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// Create puts the grant. Horizon's PUT is an upsert, so a grant that already
+// exists for the pair is taken over with the configured role and capabilities.
+func (r *serverGrantResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create")
+}
+
+func (r *serverGrantResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update")
+}
+
+func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state stateSetter, diags *diag.Diagnostics, verb string) {
+	var m serverGrantModel
+	diags.Append(plan.Get(ctx, &m)...)
+	if diags.HasError() {
+		return
+	}
+	body, d := m.request(ctx)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	saID, serverID := m.ServiceAccountID.ValueString(), m.ServerID.ValueString()
+	g, err := r.client.PutServerGrant(ctx, saID, serverID, body)
+	if err != nil {
+		diags.Append(grantDiagnostic(fmt.Sprintf("%s the grant of service account %s on server %s", verb, saID, serverID), err))
+		return
+	}
+	diags.Append(m.fromAPI(ctx, g)...)
+	diags.Append(state.Set(ctx, m)...)
+}
+
+func (r *serverGrantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var m serverGrantModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	saID, serverID := m.ServiceAccountID.ValueString(), m.ServerID.ValueString()
+	action := fmt.Sprintf("read the grant of service account %s on server %s", saID, serverID)
+	g, err := r.client.GetServerGrant(ctx, saID, serverID)
+	if errors.Is(err, client.ErrNotFound) {
+		if gone := r.grantGone(ctx, err, action, &resp.Diagnostics); gone {
+			resp.Diagnostics.AddWarning("Server Grant Deleted Outside Terraform", fmt.Sprintf(
+				"The grant of service account %s on server %s no longer exists in Horizon (or the account or server was deleted), "+
+					"so Terraform will create it again.", saID, serverID))
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(grantDiagnostic(action, err))
+		return
+	}
+	resp.Diagnostics.Append(m.fromAPI(ctx, g)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+}
+
+// grantGone decides what a 404 on a grant means. Horizon conceals a server the
+// caller may not discover behind a 404, so for a key whose owner is neither an
+// organization admin nor owner, "server not found" may only mean "not visible to
+// you": planning to recreate the grant would be wrong, so that case is an error
+// that says which permission is missing. Any other 404 means the grant is gone.
+func (r *serverGrantResource) grantGone(ctx context.Context, err error, action string, diags *diag.Diagnostics) bool {
+	apiErr, _ := client.AsAPIError(err)
+	if apiErr == nil || apiErr.Resource() != "server" {
+		return true
+	}
+	me, meErr := r.client.Me(ctx)
+	if meErr != nil {
+		diags.Append(apiErrorDiagnostic(action, meErr))
+		return false
+	}
+	if me.Actor.Role == "owner" || me.Actor.Role == "admin" {
+		return true
+	}
+	diags.AddError("Server Not Visible to the Provider's Key", fmt.Sprintf(
+		"Could not %s: Horizon answered 404 for the server. The owner of the provider's API key (%s %q, organization role %q) "+
+			"may not discover that server, and Horizon conceals such servers as not found, so Terraform cannot tell whether the grant still exists.\n\n"+
+			"Plan with a key whose owner is an organization admin or owner, or give the key's owner a grant of role viewer (or higher) "+
+			"on the server, or raise the organization's default_server_role.",
+		action, strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.Role))
+	return false
+}
+
+func (r *serverGrantResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var m serverGrantModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	saID, serverID := m.ServiceAccountID.ValueString(), m.ServerID.ValueString()
+	err := r.client.DeleteServerGrant(ctx, saID, serverID)
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		resp.Diagnostics.Append(grantDiagnostic(fmt.Sprintf("delete the grant of service account %s on server %s", saID, serverID), err))
+	}
+}
+
+func (r *serverGrantResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	saID, serverID, ok := strings.Cut(req.ID, "/")
+	if !ok || checkID(saID, "sa_", "a service account id") != "" || checkID(serverID, "srv_", "a server id") != "" {
+		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf(
+			"%q is not <service_account_id>/<server_id>. Import a grant as: terraform import horizon_server_grant.NAME sa_.../srv_...", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("server_id"), serverID)...)
+}
+
+// grantDiagnostic names the missing object of a 404 on a grant write.
+func grantDiagnostic(action string, err error) diag.Diagnostic {
+	if apiErr, ok := client.AsAPIError(err); ok && apiErr.StatusCode == 404 {
+		switch apiErr.Resource() {
+		case "service_account":
+			return diag.NewAttributeErrorDiagnostic(path.Root("service_account_id"), "Service Account Not Found",
+				fmt.Sprintf("Could not %s: the service account does not exist. Check service_account_id.", action))
+		case "server":
+			return diag.NewAttributeErrorDiagnostic(path.Root("server_id"), "Server Not Found", fmt.Sprintf(
+				"Could not %s: the server does not exist, or the owner of the provider's API key may not discover it. "+
+					"Check server_id, for example with the horizon_servers data source.", action))
+		}
+	}
+	return apiErrorDiagnostic(action, err)
+}

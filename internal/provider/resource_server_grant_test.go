@@ -1,0 +1,256 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+)
+
+const grantAddr = "horizon_server_grant.test"
+
+// grantConfig is an agent with a key and, when grant is not empty, a grant on weather.
+func grantConfig(disabled bool, grant string) string {
+	return fmt.Sprintf(`
+data "horizon_server" "weather" {
+  slug = "weather"
+}
+
+resource "horizon_service_account" "test" {
+  name     = "agent"
+  disabled = %t
+}
+
+resource "horizon_service_account_key" "test" {
+  service_account_id = horizon_service_account.test.id
+  name               = "agent"
+}
+
+%s
+`, disabled, grant)
+}
+
+func grantBlock(role, capabilities string) string {
+	caps := ""
+	if capabilities != "" {
+		caps = "capabilities = " + capabilities
+	}
+	return fmt.Sprintf(`
+resource "horizon_server_grant" "test" {
+  service_account_id = horizon_service_account.test.id
+  server_id          = data.horizon_server.weather.id
+  role               = %q
+  %s
+}`, role, caps)
+}
+
+func TestAccServerGrant_lifecycle(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	weather, search := env.server(t, "weather"), env.server(t, "search")
+	var saID, secret string
+	mcp := func(server client.Server, method string) error { return env.callMCP(secret, server, method) }
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkServiceAccountsGone,
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(grantConfig(false, grantBlock("user", `["tools"]`))),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(grantAddr, tfjsonpath.New("server_id"), knownvalue.StringExact(weather.ID)),
+					statecheck.ExpectKnownValue(grantAddr, tfjsonpath.New("role"), knownvalue.StringExact("user")),
+					statecheck.ExpectKnownValue(grantAddr, tfjsonpath.New("capabilities"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("tools")})),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					capture(saAddr, "id", &saID),
+					capture(keyAddr, "secret", &secret),
+					resource.TestCheckResourceAttrPair(grantAddr, "service_account_id", saAddr, "id"),
+					func(*terraform.State) error {
+						return errors.Join(
+							expectMCP("tools/call on the granted server", mcp(weather, "tools/call"), 0),
+							expectMCP("resources/list without the resources capability", mcp(weather, "resources/list"), http.StatusForbidden),
+							expectMCP("tools/call on a server without a grant", mcp(search, "tools/call"), http.StatusNotFound),
+						)
+					},
+				),
+			},
+			{
+				Config: env.config(grantConfig(false, grantBlock("user", `["tools", "resources"]`))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(*terraform.State) error {
+					return errors.Join(
+						expectMCP("resources/list after the capability was granted", mcp(weather, "resources/list"), 0),
+						expectMCP("prompts/list without the prompts capability", mcp(weather, "prompts/list"), http.StatusForbidden),
+					)
+				},
+			},
+			{
+				// Without capabilities, the grant allows all three, with no perpetual diff.
+				Config: env.config(grantConfig(false, grantBlock("viewer", ""))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(grantAddr, tfjsonpath.New("capabilities"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("tools"), knownvalue.StringExact("resources"), knownvalue.StringExact("prompts"),
+					})),
+				},
+				Check: func(*terraform.State) error {
+					return expectMCP("tools/call with only the viewer role", mcp(weather, "tools/call"), http.StatusForbidden)
+				},
+			},
+			{
+				ResourceName:      grantAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// Changed behind Terraform's back: put back.
+				PreConfig: func() {
+					if _, err := env.api.PutServerGrant(t.Context(), saID, weather.ID, client.PutServerGrantRequest{Role: "admin", Capabilities: []string{"prompts"}}); err != nil {
+						t.Fatalf("out-of-band grant change: %v", err)
+					}
+				},
+				Config: env.config(grantConfig(false, grantBlock("user", ""))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(*terraform.State) error {
+					return expectMCP("tools/call with the user role again", mcp(weather, "tools/call"), 0)
+				},
+			},
+			{
+				// Deleted behind Terraform's back: created again.
+				PreConfig: func() {
+					if err := env.api.DeleteServerGrant(t.Context(), saID, weather.ID); err != nil {
+						t.Fatalf("out-of-band grant delete: %v", err)
+					}
+				},
+				Config: env.config(grantConfig(false, grantBlock("user", ""))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionCreate)},
+				},
+				Check: func(*terraform.State) error {
+					return expectMCP("tools/call after the grant was recreated", mcp(weather, "tools/call"), 0)
+				},
+			},
+			{
+				// A disabled account's keys are refused until it is enabled again.
+				Config: env.config(grantConfig(true, grantBlock("user", ""))),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(saAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: func(*terraform.State) error {
+					return expectMCP("tools/call by a disabled account", mcp(weather, "tools/call"), http.StatusUnauthorized)
+				},
+			},
+			{
+				Config: env.config(grantConfig(false, grantBlock("user", ""))),
+				Check: func(*terraform.State) error {
+					return expectMCP("tools/call after the account was enabled", mcp(weather, "tools/call"), 0)
+				},
+			},
+			{
+				// The grant destroyed: the same call is refused, and the server is concealed again.
+				Config: env.config(grantConfig(false, "")),
+				Check: func(*terraform.State) error {
+					return expectMCP("tools/call after the grant was destroyed", mcp(weather, "tools/call"), http.StatusNotFound)
+				},
+			},
+		},
+	})
+}
+
+func TestAccServerGrant_validation(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	weather := env.server(t, "weather")
+	grant := func(role, caps string) string {
+		return env.config(fmt.Sprintf(`
+resource "horizon_server_grant" "test" {
+  service_account_id = "sa_aaaaaaaaaaaaaaaa"
+  server_id          = %q
+  role               = %q
+  capabilities       = %s
+}`, weather.ID, role, caps))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: grant("owner", `["tools"]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)role value must be one of.*"viewer".*"user".*"admin"`)},
+			{Config: grant("user", `["sampling"]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)value must be one of.*"tools".*"resources".*"prompts"`)},
+			{Config: grant("user", `[]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)capabilities set must contain at least 1 elements`)},
+			{
+				Config:      grant("user", `["tools"]`),
+				ExpectError: regexp.MustCompile(`(?s)Service Account Not Found.*Check\s+service_account_id`),
+			},
+			{
+				ResourceName:  grantAddr,
+				Config:        grant("user", `["tools"]`),
+				ImportState:   true,
+				ImportStateId: "sa_aaaaaaaaaaaaaaaa",
+				ExpectError:   regexp.MustCompile(`is not <service_account_id>/<server_id>`),
+			},
+		},
+	})
+}
+
+// server returns a seeded server by slug, as the organization owner sees it.
+func (e *testEnv) server(t *testing.T, slug string) client.Server {
+	t.Helper()
+	servers, err := e.api.ListServers(t.Context())
+	if err != nil {
+		t.Fatalf("listing servers: %v", err)
+	}
+	for _, s := range servers {
+		if s.Slug == slug {
+			return s
+		}
+	}
+	t.Fatalf("no server %q", slug)
+	return client.Server{}
+}
+
+// callMCP calls a server's MCP endpoint with a key's secret: tools/call calls the echo tool.
+func (e *testEnv) callMCP(secret string, server client.Server, method string) error {
+	var params any
+	if method == "tools/call" {
+		params = map[string]any{"name": "echo", "arguments": map[string]any{"text": "hello"}}
+	}
+	var result map[string]any
+	if err := apiClient(e.srv.URL(), secret).CallMCP(bg(), server.URL, method, params, &result); err != nil {
+		return err
+	}
+	if method == "tools/call" && !regexp.MustCompile(`hello`).MatchString(fmt.Sprint(result["content"])) {
+		return fmt.Errorf("echo tool returned %v", result)
+	}
+	return nil
+}
+
+// expectMCP checks an MCP call's outcome: success for wantStatus 0, else a JSON-RPC error carried by that HTTP status.
+func expectMCP(what string, err error, wantStatus int) error {
+	var mcpErr *client.MCPError
+	switch {
+	case wantStatus == 0 && err != nil:
+		return fmt.Errorf("%s: want success, got %w", what, err)
+	case wantStatus == 0:
+		return nil
+	case errors.As(err, &mcpErr) && mcpErr.StatusCode == wantStatus:
+		return nil
+	default:
+		return fmt.Errorf("%s: want HTTP %d, got %v", what, wantStatus, err)
+	}
+}

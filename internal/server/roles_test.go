@@ -1,0 +1,117 @@
+package server
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestEffectiveServerAccess(t *testing.T) {
+	t.Parallel()
+	toolsOnly := CapabilityTools.bit()
+	grant := func(role ServerRole) *ServerGrant { return &ServerGrant{Role: role, Capabilities: toolsOnly} }
+	tests := []struct {
+		name          string
+		orgRole       Role
+		defaultRole   ServerRole
+		grant         *ServerGrant
+		wantRole      ServerRole
+		wantCaps      CapabilitySet
+		wantDiscovery bool
+	}{
+		{"owner without grant", RoleOwner, ServerRoleNone, nil, ServerRoleAdmin, AllCapabilities, true},
+		{"admin without grant", RoleAdmin, ServerRoleNone, nil, ServerRoleAdmin, AllCapabilities, true},
+		{"grants do not restrict admins", RoleAdmin, ServerRoleNone, grant(ServerRoleViewer), ServerRoleAdmin, AllCapabilities, true},
+		{"member without grant, default none", RoleMember, ServerRoleNone, nil, ServerRoleNone, AllCapabilities, false},
+		{"member without grant, default viewer", RoleMember, ServerRoleViewer, nil, ServerRoleViewer, AllCapabilities, true},
+		{"viewer without grant, default user", RoleViewer, ServerRoleUser, nil, ServerRoleUser, AllCapabilities, true},
+		{"a grant wins over the default", RoleMember, ServerRoleUser, grant(ServerRoleViewer), ServerRoleViewer, toolsOnly, true},
+		{"member with admin grant", RoleMember, ServerRoleNone, grant(ServerRoleAdmin), ServerRoleAdmin, toolsOnly, true},
+		{"unknown organization role", "unknown", ServerRoleNone, nil, ServerRoleNone, AllCapabilities, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := effectiveServerAccess(Actor{Role: tt.orgRole}, Organization{DefaultServerRole: tt.defaultRole}, tt.grant)
+			if got.role != tt.wantRole || got.capabilities != tt.wantCaps || got.discoverable() != tt.wantDiscovery {
+				t.Errorf("access = %+v (discoverable %v), want role %s, capabilities %s, discoverable %v",
+					got, got.discoverable(), tt.wantRole, tt.wantCaps, tt.wantDiscovery)
+			}
+		})
+	}
+}
+
+func TestServerCallAndCapabilities(t *testing.T) {
+	t.Parallel()
+	for _, role := range []ServerRole{ServerRoleNone, ServerRoleViewer, ServerRoleUser, ServerRoleAdmin, "unknown"} {
+		err := authorizeServerCall(serverAccess{role: role})
+		if want := role == ServerRoleUser || role == ServerRoleAdmin; (err == nil) != want {
+			t.Errorf("server role %s calling: err = %v, want allowed = %v", role, err, want)
+		}
+	}
+
+	access := serverAccess{role: ServerRoleUser, capabilities: CapabilityResources.bit(), source: "from its server grant"}
+	tests := []struct {
+		method string
+		want   Capability // empty: allowed
+	}{
+		{"initialize", ""},
+		{"ping", ""},
+		{"tools/list", CapabilityTools},
+		{"tools/call", CapabilityTools},
+		{"tools/anything", CapabilityTools},
+		{"resources/list", ""},
+		{"prompts/list", CapabilityPrompts},
+		{"toolsx/list", ""},
+	}
+	for _, tt := range tests {
+		err := authorizeCapability(access, tt.method)
+		var capErr *capabilityError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v, want allowed", tt.method, err)
+		case tt.want != "" && (!errors.As(err, &capErr) || capErr.required != tt.want):
+			t.Errorf("%s: err = %v, want a refusal naming %s", tt.method, err, tt.want)
+		}
+	}
+}
+
+// TestGrantAssignment checks the no-escalation rule at the function level:
+// through the API only organization owners and admins manage grants, and
+// they hold admin on every server, so it never refuses them.
+func TestGrantAssignment(t *testing.T) {
+	t.Parallel()
+	for _, actorRole := range []ServerRole{ServerRoleNone, ServerRoleViewer, ServerRoleUser, ServerRoleAdmin} {
+		for _, target := range grantRoles {
+			err := authorizeGrantAssignment(serverAccess{role: actorRole}, target)
+			if want := serverRoleRank[target] <= serverRoleRank[actorRole]; (err == nil) != want {
+				t.Errorf("server role %s granting %s: err = %v, want allowed = %v", actorRole, target, err, want)
+			}
+			var permErr *permissionError
+			if err != nil && (!errors.As(err, &permErr) || permErr.requiredRole != string(target) || permErr.scope != scopeServer) {
+				t.Errorf("server role %s granting %s: err = %#v, want a server-role refusal requiring %s", actorRole, target, err, target)
+			}
+		}
+	}
+	for _, orgRole := range []Role{RoleAdmin, RoleOwner} {
+		access := effectiveServerAccess(Actor{Role: orgRole}, Organization{DefaultServerRole: ServerRoleNone}, nil)
+		if err := authorizeGrantAssignment(access, ServerRoleAdmin); err != nil {
+			t.Errorf("organization %s may not grant admin: %v", orgRole, err)
+		}
+	}
+}
+
+func TestCapabilitySet(t *testing.T) {
+	t.Parallel()
+	set := CapabilityPrompts.bit() | CapabilityTools.bit()
+	if got := set.String(); got != "tools, prompts" {
+		t.Errorf("String() = %q", got)
+	}
+	if !set.Has(CapabilityTools) || set.Has(CapabilityResources) || set.Has("unknown") {
+		t.Errorf("Has is wrong for %s", set)
+	}
+	if got := AllCapabilities.List(); len(got) != 3 || got[0] != CapabilityTools || got[1] != CapabilityResources || got[2] != CapabilityPrompts {
+		t.Errorf("AllCapabilities.List() = %v", got)
+	}
+	if got := CapabilitySet(0).String(); got != "none" {
+		t.Errorf("empty set String() = %q", got)
+	}
+}
