@@ -237,7 +237,7 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 		}
 		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	c.clock.observe(resp.Header.Get("Date"))
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {

@@ -106,7 +106,7 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	if wait <= 0 || wait > maxWait {
 		wait = maxWait
 	}
-	return wait/2 + rand.N(wait/2+1)
+	return wait/2 + rand.N(wait/2+1) //nolint:gosec // G404: jitter needs no cryptographic randomness
 }
 
 // maxRetryAfter bounds how long one Retry-After may pause a request.

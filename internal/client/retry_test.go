@@ -167,7 +167,7 @@ func assertSentinels(t *testing.T, err error, wantIs []error) {
 	for _, s := range sentinels {
 		want := false
 		for _, w := range wantIs {
-			want = want || w == s
+			want = want || errors.Is(w, s)
 		}
 		if got := errors.Is(err, s); got != want {
 			t.Errorf("errors.Is(err, %q) = %v, want %v (err: %v)", s, got, want, err)
@@ -346,7 +346,7 @@ func TestCheckRetryStopsOnCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(withBudget(t.Context(), &attemptBudget{idempotent: true, maxRetries: 4}))
 	cancel()
 
-	retry, err := checkRetry(ctx, &http.Response{StatusCode: 503}, nil)
+	retry, err := checkRetry(ctx, &http.Response{StatusCode: http.StatusServiceUnavailable}, nil)
 
 	if retry || !errors.Is(err, context.Canceled) {
 		t.Errorf("checkRetry = %v, %v; want false, context.Canceled", retry, err)

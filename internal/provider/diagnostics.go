@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -44,7 +45,7 @@ func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
 			"Could not %s: Horizon kept answering 429 after every permitted wait (%v). "+
 				"Run again later, or lower Terraform's -parallelism so the organization's rate limit is shared by fewer requests.",
 			action, err))
-	case isAPI && apiErr.StatusCode == 400:
+	case isAPI && apiErr.StatusCode == http.StatusBadRequest:
 		detail := fmt.Sprintf("Could not %s: Horizon refused the request: %s.", action, strings.TrimSuffix(apiErr.Message, "."))
 		if f := apiErr.Field(); f != "" {
 			detail += fmt.Sprintf(" The field at fault is %q.", f)

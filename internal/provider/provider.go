@@ -22,7 +22,7 @@ import (
 // Environment variables that stand in for the provider's attributes.
 const (
 	envEndpoint       = "HORIZON_ENDPOINT"
-	envAPIKey         = "HORIZON_API_KEY"
+	envAPIKey         = "HORIZON_API_KEY" //nolint:gosec // G101: the name of a variable, not a credential
 	envOrganizationID = "HORIZON_ORGANIZATION_ID"
 )
 

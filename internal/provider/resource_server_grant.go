@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -230,7 +231,7 @@ func (r *serverGrantResource) ImportState(ctx context.Context, req resource.Impo
 
 // grantDiagnostic names the missing object of a 404 on a grant write.
 func grantDiagnostic(action string, err error) diag.Diagnostic {
-	if apiErr, ok := client.AsAPIError(err); ok && apiErr.StatusCode == 404 {
+	if apiErr, ok := client.AsAPIError(err); ok && apiErr.StatusCode == http.StatusNotFound {
 		switch apiErr.Resource() {
 		case "service_account":
 			return diag.NewAttributeErrorDiagnostic(path.Root("service_account_id"), "Service Account Not Found",

@@ -251,6 +251,6 @@ func expectMCP(what string, err error, wantStatus int) error {
 	case errors.As(err, &mcpErr) && mcpErr.StatusCode == wantStatus:
 		return nil
 	default:
-		return fmt.Errorf("%s: want HTTP %d, got %v", what, wantStatus, err)
+		return fmt.Errorf("%s: want HTTP %d, got %w", what, wantStatus, err)
 	}
 }

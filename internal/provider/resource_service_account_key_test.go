@@ -335,7 +335,7 @@ func (e *testEnv) checkSecretRefused(secret *string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		_, err := apiClient(e.srv.URL(), *secret).Me(bg())
 		if !errors.Is(err, client.ErrUnauthenticated) {
-			return fmt.Errorf("an old secret should get 401, got err=%v", err)
+			return fmt.Errorf("an old secret should get 401, got err=%w", err)
 		}
 		return nil
 	}

@@ -180,7 +180,7 @@ func (e *testEnv) checkServiceAccountsGone(s *terraform.State) error {
 		}
 		_, err := e.api.GetServiceAccount(bg(), rs.Primary.ID)
 		if !errors.Is(err, client.ErrNotFound) {
-			return fmt.Errorf("service account %s still exists after destroy (err=%v)", rs.Primary.ID, err)
+			return fmt.Errorf("service account %s still exists after destroy (err=%w)", rs.Primary.ID, err)
 		}
 	}
 	return nil

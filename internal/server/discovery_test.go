@@ -38,7 +38,7 @@ func TestDiscovery(t *testing.T) {
 	}
 
 	// A viewer grant: visible, not callable.
-	e.grant(member.saID, weather, ServerRoleViewer)
+	e.grant(member.saID, weather, AccessRoleViewer)
 	member.do(http.MethodGet, serverCollection+"/"+weather, nil).want(http.StatusOK)
 	if got := visibleSlugs(member); strings.Join(got, ",") != "weather" {
 		t.Errorf("member with a viewer grant on weather sees %v", got)
@@ -47,7 +47,7 @@ func TestDiscovery(t *testing.T) {
 	member.do(http.MethodGet, serverCollection+"/"+search, nil).wantError(http.StatusNotFound, "not_found", hidden)
 
 	// A user grant limited to tools: tools work, resources do not.
-	e.grant(member.saID, weather, ServerRoleUser, CapabilityTools)
+	e.grant(member.saID, weather, AccessRoleUser, CapabilityTools)
 	var called struct {
 		Content []struct{ Text string } `json:"content"`
 	}
@@ -63,8 +63,8 @@ func TestDiscovery(t *testing.T) {
 
 	// Grants on hidden servers are left out of another account's grant list.
 	subject := e.createSA("subject", RoleMember)
-	e.grant(subject, weather, ServerRoleUser)
-	e.grant(subject, search, ServerRoleUser)
+	e.grant(subject, weather, AccessRoleUser)
+	e.grant(subject, search, AccessRoleUser)
 	var grants serverGrantListJSON
 	member.do(http.MethodGet, saPath(subject, "/server-grants"), nil).want(http.StatusOK).decode(&grants)
 	if len(grants.ServerGrants) != 1 || grants.ServerGrants[0].ServerID != weather {
@@ -98,7 +98,7 @@ func TestDefaultServerRole(t *testing.T) {
 				res.wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role", "actor_role": "viewer"})
 			}
 			// An explicit grant replaces the default, even when it is narrower.
-			e.grant(member.saID, e.serverID("search"), ServerRoleViewer)
+			e.grant(member.saID, e.serverID("search"), AccessRoleViewer)
 			member.mcp(e.serverID("search"), "ping", nil).wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role"})
 		})
 	}
@@ -113,19 +113,19 @@ func TestAccessChangesTakeEffectOnNextRequest(t *testing.T) {
 	member := e.actor(RoleMember)
 	call := func() response { return member.mcp(weather, "tools/call", map[string]any{"name": "echo"}) }
 
-	e.grant(member.saID, weather, ServerRoleUser)
+	e.grant(member.saID, weather, AccessRoleUser)
 	call().want(http.StatusOK)
 
 	e.owner.do(http.MethodDelete, grantPath(member.saID, weather), nil).want(http.StatusNoContent)
 	call().wantRPCError(http.StatusNotFound, -32004, map[string]any{"resource": "server"})
 
-	e.grant(member.saID, weather, ServerRoleViewer)
+	e.grant(member.saID, weather, AccessRoleViewer)
 	call().wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role"})
 
-	e.grant(member.saID, weather, ServerRoleUser, CapabilityResources)
+	e.grant(member.saID, weather, AccessRoleUser, CapabilityResources)
 	call().wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "capability", "required_capability": "tools"})
 
-	e.grant(member.saID, weather, ServerRoleUser)
+	e.grant(member.saID, weather, AccessRoleUser)
 	call().want(http.StatusOK)
 
 	e.owner.do(http.MethodPatch, saPath(member.saID), map[string]any{"role": "viewer"}).want(http.StatusOK)

@@ -15,7 +15,7 @@ type faults struct {
 }
 
 func newFaults(failRate float64, seed uint64) *faults {
-	return &faults{failRate: failRate, rng: rand.New(rand.NewPCG(seed, seed))}
+	return &faults{failRate: failRate, rng: rand.New(rand.NewPCG(seed, seed))} //nolint:gosec // G404: fault injection wants repeatable, not secret, randomness
 }
 
 func (f *faults) dropResponse() bool {

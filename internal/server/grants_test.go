@@ -19,7 +19,7 @@ func TestServerGrantLifecycle(t *testing.T) {
 	var created serverGrantJSON
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user"}).want(http.StatusCreated).decode(&created)
 	want := serverGrantJSON{
-		ServiceAccountID: saID, ServerID: weather, OrganizationID: e.srv.OrganizationID(), Role: ServerRoleUser,
+		ServiceAccountID: saID, ServerID: weather, OrganizationID: e.srv.OrganizationID(), Role: AccessRoleUser,
 		Capabilities: []Capability{CapabilityTools, CapabilityResources, CapabilityPrompts},
 		CreatedAt:    "2030-01-02T15:04:05Z", UpdatedAt: "2030-01-02T15:04:05Z",
 	}
@@ -33,12 +33,12 @@ func TestServerGrantLifecycle(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "admin", "capabilities": []string{"prompts", "tools"}}).
 		want(http.StatusOK).decode(&got)
-	want.Role, want.Capabilities, want.UpdatedAt = ServerRoleAdmin, []Capability{CapabilityTools, CapabilityPrompts}, "2030-01-02T15:06:05Z"
+	want.Role, want.Capabilities, want.UpdatedAt = AccessRoleAdmin, []Capability{CapabilityTools, CapabilityPrompts}, "2030-01-02T15:06:05Z"
 	assertGrant(t, got, want)
 	e.owner.do(http.MethodGet, grantPath(saID, weather), nil).want(http.StatusOK).decode(&got)
 	assertGrant(t, got, want)
 
-	e.grant(saID, search, ServerRoleViewer, CapabilityResources)
+	e.grant(saID, search, AccessRoleViewer, CapabilityResources)
 	var list serverGrantListJSON
 	e.owner.do(http.MethodGet, saPath(saID, "/server-grants"), nil).want(http.StatusOK).decode(&list)
 	if len(list.ServerGrants) != 2 || list.ServerGrants[0].ServerID > list.ServerGrants[1].ServerID {
@@ -142,9 +142,9 @@ func TestDeletingServiceAccountRemovesGrants(t *testing.T) {
 	e := newTestEnv(t)
 	saID := e.createSA("ci", RoleMember)
 	keep := e.createSA("keep", RoleMember)
-	e.grant(saID, e.serverID("weather"), ServerRoleUser)
-	e.grant(saID, e.serverID("search"), ServerRoleViewer)
-	e.grant(keep, e.serverID("weather"), ServerRoleUser)
+	e.grant(saID, e.serverID("weather"), AccessRoleUser)
+	e.grant(saID, e.serverID("search"), AccessRoleViewer)
+	e.grant(keep, e.serverID("weather"), AccessRoleUser)
 
 	e.owner.do(http.MethodDelete, saPath(saID), nil).want(http.StatusNoContent)
 	grants := e.srv.Store().Snapshot().ServerGrants
@@ -215,7 +215,7 @@ func TestGrantPutFaults(t *testing.T) {
 	// therefore answered.
 	var got serverGrantJSON
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user"}).want(http.StatusOK).decode(&got)
-	if got.Role != ServerRoleUser {
+	if got.Role != AccessRoleUser {
 		t.Errorf("grant = %+v", got)
 	}
 	if _, err := e.owner.send(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "viewer"}); err == nil {

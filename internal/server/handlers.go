@@ -333,7 +333,7 @@ func (s *Server) putServerGrant(c *call) (any, error) {
 	if err := authorizeGrantAssignment(c.access, role); err != nil {
 		return nil, err
 	}
-	grant, outcome, err := s.store.PutServerGrant(ServerGrant{
+	grant, outcome, err := s.store.PutServerGrant(Grant{
 		ServiceAccountID: c.param("sa"),
 		ServerID:         c.server.ID,
 		OrganizationID:   c.org.ID,

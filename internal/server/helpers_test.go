@@ -117,16 +117,8 @@ func (e *testEnv) serverID(slug string) string {
 	return ""
 }
 
-// createServer creates a server as the owner and returns its id.
-func (e *testEnv) createServer(slug string) string {
-	e.t.Helper()
-	var srv serverJSON
-	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": slug, "slug": slug}).want(http.StatusCreated).decode(&srv)
-	return srv.ID
-}
-
 // grant puts a grant as the owner; no capabilities means the default, all.
-func (e *testEnv) grant(saID, serverID string, role ServerRole, capabilities ...Capability) serverGrantJSON {
+func (e *testEnv) grant(saID, serverID string, role AccessRole, capabilities ...Capability) serverGrantJSON {
 	e.t.Helper()
 	body := map[string]any{"role": role}
 	if len(capabilities) > 0 {

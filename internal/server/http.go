@@ -185,8 +185,8 @@ func (s *Server) resolveServer(c *call) error {
 
 // accessTo is the caller's effective access to a server, given the grants
 // that the caller holds.
-func (c *call) accessTo(serverID string, callerGrants map[string]ServerGrant) serverAccess {
-	var grant *ServerGrant
+func (c *call) accessTo(serverID string, callerGrants map[string]Grant) serverAccess {
+	var grant *Grant
 	if g, ok := callerGrants[serverID]; ok {
 		grant = &g
 	}
@@ -362,7 +362,7 @@ func writeJSONBytes(w http.ResponseWriter, status int, body []byte) {
 	// Responses may carry a secret; no cache may keep one.
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(append(body, '\n')) //nolint:gosec // G705: a JSON body with a JSON content type, not HTML
 }
 
 // noRoute answers requests that match no route with the JSON error shape,
@@ -405,7 +405,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		rec := &responseRecorder{ResponseWriter: w}
 		defer func() {
 			p := recover()
-			if p != nil && p != http.ErrAbortHandler {
+			if err, isErr := p.(error); p != nil && (!isErr || !errors.Is(err, http.ErrAbortHandler)) {
 				s.logger.Error("panic serving request", "method", r.Method, "path", redactPath(r.URL.Path), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if rec.wroteHeader {
 					// Part of a response is out; only a cut connection tells the

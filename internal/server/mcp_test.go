@@ -208,7 +208,7 @@ func TestMCPRefusals(t *testing.T) {
 	e := newTestEnv(t)
 	weather := e.serverID("weather")
 	viewer, member := e.actor(RoleViewer), e.actor(RoleMember)
-	e.grant(viewer.saID, weather, ServerRoleUser)
+	e.grant(viewer.saID, weather, AccessRoleUser)
 
 	res := member.mcp(weather, "initialize", nil)
 	reply := res.wantRPCError(http.StatusNotFound, -32004, map[string]any{"reason": "not_found", "resource": "server"})
@@ -223,14 +223,14 @@ func TestMCPRefusals(t *testing.T) {
 		t.Errorf("organization role message = %q", reply.Error.Message)
 	}
 
-	e.grant(member.saID, weather, ServerRoleViewer)
+	e.grant(member.saID, weather, AccessRoleViewer)
 	reply = member.mcp(weather, "initialize", nil).wantRPCError(http.StatusForbidden, -32003,
 		map[string]any{"reason": "server_role", "required_role": "user", "actor_role": "viewer"})
 	if !strings.Contains(reply.Error.Message, "requires server role user") || !strings.Contains(reply.Error.Message, "grant") {
 		t.Errorf("server role message = %q", reply.Error.Message)
 	}
 
-	e.grant(member.saID, weather, ServerRoleUser, CapabilityTools)
+	e.grant(member.saID, weather, AccessRoleUser, CapabilityTools)
 	res = member.mcp(weather, "resources/list", nil)
 	reply = res.wantRPCError(http.StatusForbidden, -32003,
 		map[string]any{"reason": "capability", "required_capability": "resources", "granted_capabilities": []string{"tools"}})

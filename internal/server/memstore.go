@@ -22,7 +22,7 @@ type memoryStore struct {
 	keyIDsByOwner   map[string][]string
 	servers         map[string]MCPServer
 	// grants is keyed by service account id, then server id.
-	grants      map[string]map[string]ServerGrant
+	grants      map[string]map[string]Grant
 	idempotency map[string]IdempotencyRecord
 }
 
@@ -35,7 +35,7 @@ func newMemoryStore() *memoryStore {
 		keyIDByHash:     map[[32]byte]string{},
 		keyIDsByOwner:   map[string][]string{},
 		servers:         map[string]MCPServer{},
-		grants:          map[string]map[string]ServerGrant{},
+		grants:          map[string]map[string]Grant{},
 		idempotency:     map[string]IdempotencyRecord{},
 	}
 }
@@ -300,14 +300,14 @@ func (m *memoryStore) ListMCPServers(orgID string) ([]MCPServer, error) {
 	return list, nil
 }
 
-func (m *memoryStore) PutServerGrant(grant ServerGrant, at time.Time) (ServerGrant, PutOutcome, error) {
+func (m *memoryStore) PutServerGrant(grant Grant, at time.Time) (Grant, PutOutcome, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, err := m.serviceAccount(grant.OrganizationID, grant.ServiceAccountID); err != nil {
-		return ServerGrant{}, PutUnchanged, err
+		return Grant{}, PutUnchanged, err
 	}
 	if _, err := m.server(grant.OrganizationID, grant.ServerID); err != nil {
-		return ServerGrant{}, PutUnchanged, err
+		return Grant{}, PutUnchanged, err
 	}
 	byServer := m.grants[grant.ServiceAccountID]
 	existing, ok := byServer[grant.ServerID]
@@ -315,7 +315,7 @@ func (m *memoryStore) PutServerGrant(grant ServerGrant, at time.Time) (ServerGra
 	case !ok:
 		grant.CreatedAt, grant.UpdatedAt = at, at
 		if byServer == nil {
-			byServer = map[string]ServerGrant{}
+			byServer = map[string]Grant{}
 			m.grants[grant.ServiceAccountID] = byServer
 		}
 		byServer[grant.ServerID] = grant
@@ -329,13 +329,13 @@ func (m *memoryStore) PutServerGrant(grant ServerGrant, at time.Time) (ServerGra
 	}
 }
 
-func (m *memoryStore) GetServerGrant(orgID, serviceAccountID, serverID string) (ServerGrant, error) {
+func (m *memoryStore) GetServerGrant(orgID, serviceAccountID, serverID string) (Grant, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.serverGrant(orgID, serviceAccountID, serverID)
 }
 
-func (m *memoryStore) ListServerGrants(orgID, serviceAccountID string) ([]ServerGrant, error) {
+func (m *memoryStore) ListServerGrants(orgID, serviceAccountID string) ([]Grant, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
@@ -357,7 +357,7 @@ func (m *memoryStore) DeleteServerGrant(orgID, serviceAccountID, serverID string
 	return nil
 }
 
-func (m *memoryStore) ServerGrantsOf(actorID string) (map[string]ServerGrant, error) {
+func (m *memoryStore) ServerGrantsOf(actorID string) (map[string]Grant, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return maps.Clone(m.grants[actorID]), nil
@@ -443,16 +443,16 @@ func (m *memoryStore) server(orgID, id string) (MCPServer, error) {
 	return srv, nil
 }
 
-func (m *memoryStore) serverGrant(orgID, serviceAccountID, serverID string) (ServerGrant, error) {
+func (m *memoryStore) serverGrant(orgID, serviceAccountID, serverID string) (Grant, error) {
 	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
-		return ServerGrant{}, err
+		return Grant{}, err
 	}
 	if _, err := m.server(orgID, serverID); err != nil {
-		return ServerGrant{}, err
+		return Grant{}, err
 	}
 	grant, ok := m.grants[serviceAccountID][serverID]
 	if !ok {
-		return ServerGrant{}, &NotFoundError{Resource: resourceServerGrant}
+		return Grant{}, &NotFoundError{Resource: resourceServerGrant}
 	}
 	return grant, nil
 }

@@ -41,20 +41,20 @@ const (
 // downtime.
 const MaxActiveKeysPerServiceAccount = 2
 
-// ServerRole is an actor's role on one server: none < viewer < user < admin.
-type ServerRole string
+// AccessRole is an actor's role on one server: none < viewer < user < admin.
+type AccessRole string
 
 // The server roles, lowest first. A grant holds viewer, user or admin; an
 // organization's default is none, viewer or user.
 const (
-	// ServerRoleNone hides the server: it answers 404.
-	ServerRoleNone ServerRole = "none"
-	// ServerRoleViewer may discover the server.
-	ServerRoleViewer ServerRole = "viewer"
-	// ServerRoleUser may also call its MCP endpoint.
-	ServerRoleUser ServerRole = "user"
-	// ServerRoleAdmin may also manage it.
-	ServerRoleAdmin ServerRole = "admin"
+	// AccessRoleNone hides the server: it answers 404.
+	AccessRoleNone AccessRole = "none"
+	// AccessRoleViewer may discover the server.
+	AccessRoleViewer AccessRole = "viewer"
+	// AccessRoleUser may also call its MCP endpoint.
+	AccessRoleUser AccessRole = "user"
+	// AccessRoleAdmin may also manage it.
+	AccessRoleAdmin AccessRole = "admin"
 )
 
 // Capability is an MCP capability that a grant may allow.
@@ -119,7 +119,7 @@ type Organization struct {
 	Name string
 	// DefaultServerRole applies to servers where an actor below admin has no
 	// grant: none, viewer or user.
-	DefaultServerRole ServerRole
+	DefaultServerRole AccessRole
 	CreatedAt         time.Time
 }
 
@@ -192,13 +192,13 @@ type MCPServer struct {
 	CreatedAt      time.Time
 }
 
-// ServerGrant gives a service account a role on one server, limited to some
+// Grant gives a service account a role on one server, limited to some
 // MCP capabilities. There is at most one per account and server.
-type ServerGrant struct {
+type Grant struct {
 	ServiceAccountID string
 	ServerID         string
 	OrganizationID   string
-	Role             ServerRole
+	Role             AccessRole
 	Capabilities     CapabilitySet
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

@@ -29,17 +29,17 @@ const (
 
 var accessScenarios = []struct {
 	scenario     accessScenario
-	defaultRole  ServerRole
-	grantRole    ServerRole // empty: no grant
+	defaultRole  AccessRole
+	grantRole    AccessRole // empty: no grant
 	capabilities []Capability
 }{
-	{noGrant, ServerRoleNone, "", nil},
-	{viewerGrant, ServerRoleNone, ServerRoleViewer, nil},
-	{userGrant, ServerRoleNone, ServerRoleUser, nil},
-	{userToolsOnly, ServerRoleNone, ServerRoleUser, []Capability{CapabilityTools}},
-	{adminPrompts, ServerRoleNone, ServerRoleAdmin, []Capability{CapabilityPrompts}},
-	{defaultViewer, ServerRoleViewer, "", nil},
-	{defaultUser, ServerRoleUser, "", nil},
+	{noGrant, AccessRoleNone, "", nil},
+	{viewerGrant, AccessRoleNone, AccessRoleViewer, nil},
+	{userGrant, AccessRoleNone, AccessRoleUser, nil},
+	{userToolsOnly, AccessRoleNone, AccessRoleUser, []Capability{CapabilityTools}},
+	{adminPrompts, AccessRoleNone, AccessRoleAdmin, []Capability{CapabilityPrompts}},
+	{defaultViewer, AccessRoleViewer, "", nil},
+	{defaultUser, AccessRoleUser, "", nil},
 }
 
 // everywhere is the expectation of an operation that no grant affects.
@@ -169,7 +169,7 @@ var permissionOperations = []permissionOperation{
 	}},
 	{name: "delete grant", run: func(f *permissionFixture, c *apiClient) response {
 		sa := f.newTarget()
-		f.e.grant(sa, f.server, ServerRoleViewer)
+		f.e.grant(sa, f.server, AccessRoleViewer)
 		return c.do(http.MethodDelete, grantPath(sa, f.server), nil)
 	}, want: map[accessScenario]statuses{
 		noGrant:       {404, 404, 204, 204},
@@ -248,7 +248,7 @@ func TestPermissions(t *testing.T) {
 				}
 			}
 			f.subject = e.createSA("subject", RoleMember)
-			e.grant(f.subject, f.server, ServerRoleViewer)
+			e.grant(f.subject, f.server, AccessRoleViewer)
 			e.createKey(f.subject, "k")
 
 			for _, op := range permissionOperations {

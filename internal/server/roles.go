@@ -98,26 +98,26 @@ func authorizeRoleAssignment(actor Actor, target Role) error {
 
 // serverRoleRank orders the server roles; none, and anything unknown, ranks
 // zero and is allowed nothing.
-var serverRoleRank = map[ServerRole]int{
-	ServerRoleViewer: 1,
-	ServerRoleUser:   2,
-	ServerRoleAdmin:  3,
+var serverRoleRank = map[AccessRole]int{
+	AccessRoleViewer: 1,
+	AccessRoleUser:   2,
+	AccessRoleAdmin:  3,
 }
 
 // grantRoles are the roles a grant may hold, lowest first.
-var grantRoles = []ServerRole{ServerRoleViewer, ServerRoleUser, ServerRoleAdmin}
+var grantRoles = []AccessRole{AccessRoleViewer, AccessRoleUser, AccessRoleAdmin}
 
 // defaultServerRoles are the values of an organization's default_server_role:
 // never admin, which only a grant or the organization role confers.
-var defaultServerRoles = []ServerRole{ServerRoleNone, ServerRoleViewer, ServerRoleUser}
+var defaultServerRoles = []AccessRole{AccessRoleNone, AccessRoleViewer, AccessRoleUser}
 
-func (r ServerRole) atLeast(min ServerRole) bool {
+func (r AccessRole) atLeast(min AccessRole) bool {
 	return serverRoleRank[r] > 0 && serverRoleRank[r] >= serverRoleRank[min]
 }
 
 // serverAccess is an actor's effective access to one server.
 type serverAccess struct {
-	role         ServerRole
+	role         AccessRole
 	capabilities CapabilitySet
 	// source names where role and capabilities come from, for messages.
 	source string
@@ -127,10 +127,10 @@ type serverAccess struct {
 // and admins manage the organization, so a grant never narrows what they may
 // do; everyone else gets the grant if there is one (grant is nil when there
 // is none), else the organization's default with every capability.
-func effectiveServerAccess(actor Actor, org Organization, grant *ServerGrant) serverAccess {
+func effectiveServerAccess(actor Actor, org Organization, grant *Grant) serverAccess {
 	switch {
 	case actor.Role.atLeast(RoleAdmin):
-		return serverAccess{role: ServerRoleAdmin, capabilities: AllCapabilities, source: fmt.Sprintf("from organization role %s", actor.Role)}
+		return serverAccess{role: AccessRoleAdmin, capabilities: AllCapabilities, source: fmt.Sprintf("from organization role %s", actor.Role)}
 	case grant != nil:
 		return serverAccess{role: grant.Role, capabilities: grant.Capabilities, source: "from its server grant"}
 	default:
@@ -140,13 +140,13 @@ func effectiveServerAccess(actor Actor, org Organization, grant *ServerGrant) se
 
 // discoverable reports whether the actor may know that the server exists.
 // Where it may not, the server answers 404, never 403.
-func (a serverAccess) discoverable() bool { return a.role.atLeast(ServerRoleViewer) }
+func (a serverAccess) discoverable() bool { return a.role.atLeast(AccessRoleViewer) }
 
 // authorizeServerCall requires the server role that calling the MCP endpoint
 // takes; the organization role is checked separately (actionCallServers).
 func authorizeServerCall(a serverAccess) error {
-	if !a.role.atLeast(ServerRoleUser) {
-		return &permissionError{scope: scopeServer, actorRole: string(a.role), requiredRole: string(ServerRoleUser),
+	if !a.role.atLeast(AccessRoleUser) {
+		return &permissionError{scope: scopeServer, actorRole: string(a.role), requiredRole: string(AccessRoleUser),
 			what: "call this server's MCP endpoint", why: a.source}
 	}
 	return nil
@@ -194,7 +194,7 @@ func authorizeCapability(a serverAccess, method string) error {
 // its own effective role on that server. Grant management needs organization
 // admin, which implies server admin, so today this never refuses anyone; it
 // keeps the rule true if lower roles ever manage grants.
-func authorizeGrantAssignment(a serverAccess, target ServerRole) error {
+func authorizeGrantAssignment(a serverAccess, target AccessRole) error {
 	if !a.role.atLeast(target) {
 		return &permissionError{scope: scopeServer, actorRole: string(a.role), requiredRole: string(target),
 			what: fmt.Sprintf("grant the %s role on this server", target), why: a.source}

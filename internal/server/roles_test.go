@@ -8,25 +8,25 @@ import (
 func TestEffectiveServerAccess(t *testing.T) {
 	t.Parallel()
 	toolsOnly := CapabilityTools.bit()
-	grant := func(role ServerRole) *ServerGrant { return &ServerGrant{Role: role, Capabilities: toolsOnly} }
+	grant := func(role AccessRole) *Grant { return &Grant{Role: role, Capabilities: toolsOnly} }
 	tests := []struct {
 		name          string
 		orgRole       Role
-		defaultRole   ServerRole
-		grant         *ServerGrant
-		wantRole      ServerRole
+		defaultRole   AccessRole
+		grant         *Grant
+		wantRole      AccessRole
 		wantCaps      CapabilitySet
 		wantDiscovery bool
 	}{
-		{"owner without grant", RoleOwner, ServerRoleNone, nil, ServerRoleAdmin, AllCapabilities, true},
-		{"admin without grant", RoleAdmin, ServerRoleNone, nil, ServerRoleAdmin, AllCapabilities, true},
-		{"grants do not restrict admins", RoleAdmin, ServerRoleNone, grant(ServerRoleViewer), ServerRoleAdmin, AllCapabilities, true},
-		{"member without grant, default none", RoleMember, ServerRoleNone, nil, ServerRoleNone, AllCapabilities, false},
-		{"member without grant, default viewer", RoleMember, ServerRoleViewer, nil, ServerRoleViewer, AllCapabilities, true},
-		{"viewer without grant, default user", RoleViewer, ServerRoleUser, nil, ServerRoleUser, AllCapabilities, true},
-		{"a grant wins over the default", RoleMember, ServerRoleUser, grant(ServerRoleViewer), ServerRoleViewer, toolsOnly, true},
-		{"member with admin grant", RoleMember, ServerRoleNone, grant(ServerRoleAdmin), ServerRoleAdmin, toolsOnly, true},
-		{"unknown organization role", "unknown", ServerRoleNone, nil, ServerRoleNone, AllCapabilities, false},
+		{"owner without grant", RoleOwner, AccessRoleNone, nil, AccessRoleAdmin, AllCapabilities, true},
+		{"admin without grant", RoleAdmin, AccessRoleNone, nil, AccessRoleAdmin, AllCapabilities, true},
+		{"grants do not restrict admins", RoleAdmin, AccessRoleNone, grant(AccessRoleViewer), AccessRoleAdmin, AllCapabilities, true},
+		{"member without grant, default none", RoleMember, AccessRoleNone, nil, AccessRoleNone, AllCapabilities, false},
+		{"member without grant, default viewer", RoleMember, AccessRoleViewer, nil, AccessRoleViewer, AllCapabilities, true},
+		{"viewer without grant, default user", RoleViewer, AccessRoleUser, nil, AccessRoleUser, AllCapabilities, true},
+		{"a grant wins over the default", RoleMember, AccessRoleUser, grant(AccessRoleViewer), AccessRoleViewer, toolsOnly, true},
+		{"member with admin grant", RoleMember, AccessRoleNone, grant(AccessRoleAdmin), AccessRoleAdmin, toolsOnly, true},
+		{"unknown organization role", "unknown", AccessRoleNone, nil, AccessRoleNone, AllCapabilities, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,14 +41,14 @@ func TestEffectiveServerAccess(t *testing.T) {
 
 func TestServerCallAndCapabilities(t *testing.T) {
 	t.Parallel()
-	for _, role := range []ServerRole{ServerRoleNone, ServerRoleViewer, ServerRoleUser, ServerRoleAdmin, "unknown"} {
+	for _, role := range []AccessRole{AccessRoleNone, AccessRoleViewer, AccessRoleUser, AccessRoleAdmin, "unknown"} {
 		err := authorizeServerCall(serverAccess{role: role})
-		if want := role == ServerRoleUser || role == ServerRoleAdmin; (err == nil) != want {
+		if want := role == AccessRoleUser || role == AccessRoleAdmin; (err == nil) != want {
 			t.Errorf("server role %s calling: err = %v, want allowed = %v", role, err, want)
 		}
 	}
 
-	access := serverAccess{role: ServerRoleUser, capabilities: CapabilityResources.bit(), source: "from its server grant"}
+	access := serverAccess{role: AccessRoleUser, capabilities: CapabilityResources.bit(), source: "from its server grant"}
 	tests := []struct {
 		method string
 		want   Capability // empty: allowed
@@ -79,7 +79,7 @@ func TestServerCallAndCapabilities(t *testing.T) {
 // they hold admin on every server, so it never refuses them.
 func TestGrantAssignment(t *testing.T) {
 	t.Parallel()
-	for _, actorRole := range []ServerRole{ServerRoleNone, ServerRoleViewer, ServerRoleUser, ServerRoleAdmin} {
+	for _, actorRole := range []AccessRole{AccessRoleNone, AccessRoleViewer, AccessRoleUser, AccessRoleAdmin} {
 		for _, target := range grantRoles {
 			err := authorizeGrantAssignment(serverAccess{role: actorRole}, target)
 			if want := serverRoleRank[target] <= serverRoleRank[actorRole]; (err == nil) != want {
@@ -92,8 +92,8 @@ func TestGrantAssignment(t *testing.T) {
 		}
 	}
 	for _, orgRole := range []Role{RoleAdmin, RoleOwner} {
-		access := effectiveServerAccess(Actor{Role: orgRole}, Organization{DefaultServerRole: ServerRoleNone}, nil)
-		if err := authorizeGrantAssignment(access, ServerRoleAdmin); err != nil {
+		access := effectiveServerAccess(Actor{Role: orgRole}, Organization{DefaultServerRole: AccessRoleNone}, nil)
+		if err := authorizeGrantAssignment(access, AccessRoleAdmin); err != nil {
 			t.Errorf("organization %s may not grant admin: %v", orgRole, err)
 		}
 	}

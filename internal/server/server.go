@@ -93,7 +93,7 @@ func WithFaultSeed(seed int64) Option { return func(c *config) { c.faultSeed = &
 // New seeds a fresh store (one organization, its owner and three servers) and
 // starts serving. It returns once the listener accepts connections.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0", defaultServerRole: string(ServerRoleNone), clock: systemClock{}, logOutput: io.Discard}
+	cfg := config{addr: "127.0.0.1:0", defaultServerRole: string(AccessRoleNone), clock: systemClock{}, logOutput: io.Discard}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -122,7 +122,7 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.rateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.rateLimit)
 	}
-	if err := s.seed(ServerRole(cfg.defaultServerRole)); err != nil {
+	if err := s.seed(AccessRole(cfg.defaultServerRole)); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("server: seed: %w", err)
 	}
@@ -166,7 +166,7 @@ func (c *config) validate() error {
 
 func (c *config) seed() uint64 {
 	if c.faultSeed != nil {
-		return uint64(*c.faultSeed)
+		return uint64(*c.faultSeed) //nolint:gosec // G115: any bit pattern is a fine seed
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -186,7 +186,7 @@ func baseURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func (s *Server) seed(defaultServerRole ServerRole) error {
+func (s *Server) seed(defaultServerRole AccessRole) error {
 	now := s.clock.Now()
 	org := Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: defaultServerRole, CreatedAt: now}
 	owner := User{ID: newID("usr_"), OrganizationID: org.ID, Name: "Owner", Role: RoleOwner, CreatedAt: now}

@@ -63,16 +63,16 @@ type Store interface {
 	// identical one is left alone. It fails with a *NotFoundError for a
 	// missing account or server, checked under the same lock as the write, so
 	// a grant never outlives its account.
-	PutServerGrant(grant ServerGrant, at time.Time) (ServerGrant, PutOutcome, error)
+	PutServerGrant(grant Grant, at time.Time) (Grant, PutOutcome, error)
 	// GetServerGrant fails with a *NotFoundError naming the service account,
 	// the server or the grant, whichever is missing first.
-	GetServerGrant(orgID, serviceAccountID, serverID string) (ServerGrant, error)
+	GetServerGrant(orgID, serviceAccountID, serverID string) (Grant, error)
 	// ListServerGrants returns a service account's grants ordered by server id.
-	ListServerGrants(orgID, serviceAccountID string) ([]ServerGrant, error)
+	ListServerGrants(orgID, serviceAccountID string) ([]Grant, error)
 	DeleteServerGrant(orgID, serviceAccountID, serverID string) error
 	// ServerGrantsOf returns the grants that actorID holds, keyed by server
 	// id; an actor without grants (every user) gets an empty or nil map.
-	ServerGrantsOf(actorID string) (map[string]ServerGrant, error)
+	ServerGrantsOf(actorID string) (map[string]Grant, error)
 
 	GetIdempotencyRecord(lookupID string) (IdempotencyRecord, error)
 	// PutIdempotencyRecord stores rec, replacing any record with its LookupID.
@@ -93,7 +93,7 @@ type Snapshot struct {
 	ServiceAccounts    []ServiceAccount
 	APIKeys            []APIKey
 	MCPServers         []MCPServer
-	ServerGrants       []ServerGrant
+	ServerGrants       []Grant
 	IdempotencyRecords []IdempotencyRecord
 }
 

@@ -99,9 +99,9 @@ func parseTTLSeconds(ttl int64, now time.Time) (time.Time, error) {
 	return now.UTC().Truncate(time.Second).Add(time.Duration(ttl) * time.Second), nil
 }
 
-func parseGrantRole(role string) (ServerRole, error) {
+func parseGrantRole(role string) (AccessRole, error) {
 	for _, r := range grantRoles {
-		if ServerRole(role) == r {
+		if AccessRole(role) == r {
 			return r, nil
 		}
 	}
@@ -140,7 +140,7 @@ func parseCapabilities(list *[]string) (CapabilitySet, error) {
 // default_server_role: none, viewer or user.
 func ValidateDefaultServerRole(role string) error {
 	for _, r := range defaultServerRoles {
-		if ServerRole(role) == r {
+		if AccessRole(role) == r {
 			return nil
 		}
 	}

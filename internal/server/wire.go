@@ -8,7 +8,7 @@ import "time"
 type organizationJSON struct {
 	ID                string     `json:"id"`
 	Name              string     `json:"name"`
-	DefaultServerRole ServerRole `json:"default_server_role"`
+	DefaultServerRole AccessRole `json:"default_server_role"`
 	CreatedAt         string     `json:"created_at"`
 }
 
@@ -88,7 +88,7 @@ type serverGrantJSON struct {
 	ServiceAccountID string       `json:"service_account_id"`
 	ServerID         string       `json:"server_id"`
 	OrganizationID   string       `json:"organization_id"`
-	Role             ServerRole   `json:"role"`
+	Role             AccessRole   `json:"role"`
 	Capabilities     []Capability `json:"capabilities"`
 	CreatedAt        string       `json:"created_at"`
 	UpdatedAt        string       `json:"updated_at"`
@@ -170,7 +170,7 @@ func toAPIKeyJSON(k APIKey, now time.Time) apiKeyJSON {
 	}
 }
 
-func toServerGrantJSON(g ServerGrant) serverGrantJSON {
+func toServerGrantJSON(g Grant) serverGrantJSON {
 	return serverGrantJSON{
 		ServiceAccountID: g.ServiceAccountID,
 		ServerID:         g.ServerID,

@@ -48,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }()
 
 	srv, err := startServer(ctx, filepath.Join(binDir, "horizon-server"), filepath.Join(work, "server.log"))
 	if err != nil {
@@ -145,7 +145,7 @@ func verifyKey(ctx context.Context, dir string, env []string, endpoint string, s
 	var mcpErr *client.MCPError
 	err = c.CallMCP(ctx, weatherURL, "resources/list", nil, nil)
 	if !errors.As(err, &mcpErr) {
-		return fmt.Errorf("resources/list should be refused (the grant allows tools only), got %v", err)
+		return fmt.Errorf("resources/list should be refused (the grant allows tools only), got %w", err)
 	}
 	fmt.Fprintf(stdout, "resources/list on the same server -> refused, HTTP %d: %s\n\n", mcpErr.StatusCode, mcpErr.Message)
 	return nil
@@ -216,7 +216,7 @@ func (s *server) stop(stderr io.Writer) {
 		}
 	case <-time.After(15 * time.Second):
 		_ = s.cmd.Process.Kill()
-		<-done
+		fmt.Fprintln(stderr, "reference server did not stop within 15s and was killed:", <-done)
 	}
 }
 
