@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -89,4 +90,17 @@ func titleCase(s string) string {
 		words[i] = strings.ToUpper(w[:1]) + w[1:]
 	}
 	return strings.Join(words, " ")
+}
+
+// createTimeout bounds a create that Terraform's interrupt no longer cancels.
+const createTimeout = 5 * time.Minute
+
+// uninterruptible detaches a create from Terraform's cancellation. On Ctrl-C,
+// Terraform stops the provider, which cancels in-flight requests; a create
+// cancelled after Horizon committed it would leave an object that no state
+// records (an orphan, and for a key a live credential nobody knows of). Letting
+// the create finish, within createTimeout, lets Terraform record it: the next
+// apply then converges with no orphan and no duplicate.
+func uninterruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 }

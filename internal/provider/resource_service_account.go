@@ -127,6 +127,8 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	action := fmt.Sprintf("create service account %q", plan.Name.ValueString())
+	ctx, cancel := uninterruptible(ctx)
+	defer cancel()
 	sa, err := r.client.CreateServiceAccount(ctx, client.CreateServiceAccountRequest{
 		Name:        plan.Name.ValueString(),
 		Description: plan.Description.ValueString(),

@@ -4,41 +4,47 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
 )
 
 // decodeBody decodes a JSON object into dst, which must point to a struct,
-// and turns every failure into a 400 that names the field at fault. An empty
+// and turns every failure into a 400. The body's syntax is checked as a
+// whole first, so a body that is not one JSON object is reported as such,
+// without a field; only then does a failure name the field at fault. An empty
 // body counts as {} so that "name is required" beats "unexpected end of input".
 func decodeBody(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	body = trimJSONSpace(body)
+	if len(body) == 0 {
 		body = []byte("{}")
+	}
+	if !json.Valid(body) {
+		var syntaxErr *json.SyntaxError
+		if errors.As(json.Unmarshal(body, new(json.RawMessage)), &syntaxErr) {
+			return invalidBody("request body is not valid JSON (at byte %d): %s", syntaxErr.Offset, syntaxErr.Error())
+		}
+		return invalidBody("request body is not valid JSON")
+	}
+	if body[0] != '{' {
+		return invalidBody("request body must be a JSON object")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err, dst)
 	}
-	if err := dec.Decode(&json.RawMessage{}); !errors.Is(err, io.EOF) {
-		return invalidBody("request body must be a single JSON object with nothing after it")
-	}
 	return nil
 }
 
+// trimJSONSpace trims the whitespace that JSON allows around a value, and
+// nothing else: bytes.TrimSpace would also take Unicode spaces (U+0085,
+// U+00A0, ...) that make a body invalid JSON.
+func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
+
 func decodeError(err error, dst any) error {
-	var (
-		syntaxErr *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &syntaxErr):
-		return invalidBody("request body is not valid JSON (at byte %d): %s", syntaxErr.Offset, syntaxErr.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalidBody("request body is not valid JSON: it ends too early")
-	case errors.As(err, &typeErr):
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
 		if typeErr.Field == "" {
 			return invalidBody("request body must be a JSON object")
 		}

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +54,7 @@ func TestFailRateDropsCommittedResponses(t *testing.T) {
 
 func TestFaultSeedIsDeterministic(t *testing.T) {
 	sequence := func() []bool {
-		f := newFaults(0.5, 42)
+		f := newFaults(0.5, 0, 42)
 		var drops []bool
 		for range 32 {
 			drops = append(drops, f.dropResponse())
@@ -179,5 +182,137 @@ func TestPanicBecomes500(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), srv.BootstrapKey()) {
 		t.Error("the panic log contains the request's credential")
+	}
+}
+
+func TestErrorRateFailsBeforeAnything(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, WithErrorRate(1), WithRateLimit(1))
+	before := e.srv.Store().Snapshot()
+	for range 3 {
+		res := e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ci"}, "Idempotency-Key", "create-ci")
+		res.wantError(http.StatusServiceUnavailable, "unavailable", nil)
+		if res.header.Get("Retry-After") != "0" {
+			t.Errorf("Retry-After = %q, want 0", res.header.Get("Retry-After"))
+		}
+	}
+	e.client("").do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusServiceUnavailable, "unavailable", nil)
+	e.owner.do(http.MethodGet, "/api/v0/nothing", nil).wantError(http.StatusServiceUnavailable, "unavailable", nil)
+	res := e.owner.do(http.MethodPost, mcpPathPrefix+"srv_aaaaaaaaaaaaaaaa", `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
+	res.wantRPCError(http.StatusServiceUnavailable, -32603, map[string]any{"reason": "unavailable"})
+	if res.header.Get("Retry-After") != "0" {
+		t.Errorf("MCP Retry-After = %q, want 0", res.header.Get("Retry-After"))
+	}
+	// Nothing was authenticated, counted or changed: not even the owner
+	// key's last_used_at, and the rate limit (one request per second) was
+	// never charged, or some of these would have been 429s.
+	if after := e.srv.Store().Snapshot(); !reflect.DeepEqual(before, after) {
+		t.Errorf("injected failures changed the store:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if strings.Contains(e.logs.String(), "status=429") || strings.Count(e.logs.String(), "status=503") != 6 {
+		t.Errorf("want six 503s in the access log and no 429:\n%s", e.logs)
+	}
+}
+
+func TestErrorRateIsDeterministic(t *testing.T) {
+	t.Parallel()
+	statuses := func() []int {
+		e := newTestEnv(t, WithErrorRate(0.5), WithFaultSeed(7))
+		var got []int
+		for range 40 {
+			got = append(got, e.owner.do(http.MethodGet, "/api/v0/me", nil).status)
+		}
+		return got
+	}
+	a, b := statuses(), statuses()
+	if !slices.Equal(a, b) {
+		t.Fatalf("the same seed gave %v and %v", a, b)
+	}
+	if failed := slices.Index(a, http.StatusServiceUnavailable); failed < 0 || !slices.Contains(a, http.StatusOK) {
+		t.Errorf("an error rate of 0.5 gave %v", a)
+	}
+
+	// The two faults draw from separate streams: turning one on does not
+	// move the other's sequence.
+	alone, together := newFaults(0.5, 0, 42), newFaults(0.5, 0.5, 42)
+	for i := range 32 {
+		together.failRequest()
+		if alone.dropResponse() != together.dropResponse() {
+			t.Fatalf("draw %d: the error rate changed the fail rate's sequence", i)
+		}
+	}
+}
+
+func TestLatencyHoldsEveryRequest(t *testing.T) {
+	t.Parallel()
+	const latency = 150 * time.Millisecond
+	e := newTestEnv(t, WithLatency(latency))
+	weather := e.serverID("weather")
+	for name, send := range map[string]func() response{
+		"GET": func() response { return e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK) },
+		"POST": func() response {
+			return e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ci"}).want(http.StatusCreated)
+		},
+		"MCP": func() response { return e.owner.mcp(weather, "ping", nil).want(http.StatusOK) },
+		"401": func() response {
+			return e.client("").do(http.MethodGet, "/api/v0/me", nil).want(http.StatusUnauthorized)
+		},
+		"413 after it": func() response {
+			return e.owner.do(http.MethodPost, saCollection, strings.Repeat(" ", maxBodyBytes+1)).want(http.StatusRequestEntityTooLarge)
+		},
+	} {
+		start := time.Now()
+		send()
+		if took := time.Since(start); took < latency {
+			t.Errorf("%s took %v, want at least the latency %v", name, took, latency)
+		}
+	}
+}
+
+// TestLatencyClientGivesUp: a client that gives up while the request is held
+// ends the wait, and the request is not handled.
+func TestLatencyClientGivesUp(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, WithLatency(time.Hour))
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, method, e.srv.URL()+saCollection, strings.NewReader(`{"name":"ci"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+e.srv.BootstrapKey())
+		count := e.srv.RequestCount()
+		done := make(chan error, 1)
+		go func() {
+			resp, err := noRetryClient().Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		waitFor(t, "the request to arrive", func() bool { return e.srv.RequestCount() > count })
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s: %v, want the client's cancellation", method, err)
+		}
+		waitFor(t, "the held request to end", func() bool {
+			return strings.Count(e.logs.String(), "status=503") == int(e.srv.RequestCount())
+		})
+	}
+	if n := len(e.srv.Store().Snapshot().ServiceAccounts); n != 0 {
+		t.Errorf("a request whose client gave up created %d service accounts", n)
+	}
+}
+
+// waitFor polls cond until it holds, for conditions that only the server's
+// own goroutines can make true.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

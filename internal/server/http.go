@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -92,9 +92,9 @@ func (s *Server) newHandler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.adapt(rt))
 	}
-	mux.Handle("POST "+mcpPathPrefix+"{server}", http.HandlerFunc(s.serveMCP))
+	mux.Handle(mcpPattern, http.HandlerFunc(s.serveMCP))
 	mux.Handle("/", s.noRoute(mux))
-	return s.observe(mux)
+	return s.observe(s.injectFaults(mux))
 }
 
 // adapt turns a route's handler into an http.Handler: it runs the checks every
@@ -193,12 +193,45 @@ func (c *call) accessTo(serverID string, callerGrants map[string]Grant) serverAc
 	return effectiveServerAccess(c.actor, c.org, grant)
 }
 
+// hasBody reports whether requests of a method carry a body that the
+// server reads.
+func hasBody(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// readBody reads at most maxBodyBytes, however the body is framed: a
+// Content-Length or chunks.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	switch r.Method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch:
-		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if !hasBody(r.Method) {
+		return nil, nil
 	}
-	return nil, nil
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, bodyReadError(err)
+	}
+	return body, nil
+}
+
+// bodyReadError tells the client's faults apart from the server's: a body
+// that is too large (413), too slow (408, after the server's read timeout) or
+// cut off or badly chunked (400).
+func bodyReadError(err error) error {
+	var (
+		tooLarge *http.MaxBytesError
+		netErr   net.Error
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return &apiError{
+			status:  http.StatusRequestTimeout,
+			code:    "request_timeout",
+			message: "the request body did not arrive in time; send the whole request within the server's read timeout",
+		}
+	default:
+		return invalidBody("the request body could not be read: %s", err.Error())
+	}
 }
 
 // authenticate evaluates the bearer key against current state on every
@@ -220,7 +253,8 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (Actor, error) {
 		return Actor{}, err
 	}
 	// The map lookup already matched the hash; the constant-time comparison
-	// keeps the final decision independent of where two hashes differ.
+	// keeps the final decision independent of where two hashes differ (see
+	// secrets.go for every place a secret is compared).
 	if subtle.ConstantTimeCompare(key.SecretHash[:], hash[:]) != 1 {
 		return Actor{}, unauthenticated("API key not recognized")
 	}
@@ -335,7 +369,9 @@ func (s *Server) respond(w http.ResponseWriter, status int, body []byte, mutated
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	apiErr := toAPIError(err)
-	if apiErr.status >= http.StatusInternalServerError {
+	// Only server faults are logged as errors: an injected 503 is what the
+	// server was asked to do.
+	if apiErr.status == http.StatusInternalServerError {
 		s.logger.Error("request failed", "method", r.Method, "path", redactPath(r.URL.Path), "error", err)
 	}
 	for name, values := range apiErr.header {
@@ -453,11 +489,3 @@ func (r *responseRecorder) Write(b []byte) (int, error) {
 }
 
 func (r *responseRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// secretInPath catches a key pasted into a URL by mistake, so that it does not
-// reach the log.
-var secretInPath = regexp.MustCompile(`fmcp_[A-Za-z0-9_-]*`)
-
-func redactPath(path string) string {
-	return secretInPath.ReplaceAllString(path, "fmcp_REDACTED")
-}

@@ -21,6 +21,9 @@ import (
 // prefix followed by its id.
 const mcpPathPrefix = "/mcp/"
 
+// mcpPattern is the MCP endpoint's route.
+const mcpPattern = "POST " + mcpPathPrefix + "{server}"
+
 // mcpProtocolVersion is the MCP revision the endpoint implements.
 const mcpProtocolVersion = "2025-06-18"
 
@@ -128,7 +131,7 @@ func (s *Server) beginMCP(w http.ResponseWriter, r *http.Request) (*call, error)
 // returned message carries the id whenever one could be read, so that an
 // error about the rest of the message can still name its request.
 func parseRPCMessage(body []byte) (rpcMessage, error) {
-	body = bytes.TrimSpace(body)
+	body = trimJSONSpace(body)
 	if !json.Valid(body) {
 		return rpcMessage{}, rpcProtocolError(rpcParseError, "parse error: the body is not valid JSON")
 	}
@@ -202,7 +205,7 @@ func dispatchMCP(c *call, msg rpcMessage) (any, error) {
 		return nil, rpcCallError(rpcMethodNotFound, fmt.Sprintf("method not found: %q; this server supports %s",
 			msg.method, strings.Join(slices.Sorted(maps.Keys(mcpMethods)), ", ")))
 	}
-	if p := bytes.TrimSpace(msg.params); len(p) > 0 && p[0] != '{' && !bytes.Equal(p, []byte("null")) {
+	if p := trimJSONSpace(msg.params); len(p) > 0 && p[0] != '{' && !bytes.Equal(p, []byte("null")) {
 		return nil, rpcCallError(rpcInvalidParams, "invalid params: params must be an object")
 	}
 	return method(c.server, msg.params)
@@ -250,7 +253,7 @@ func mcpToolsCall(_ MCPServer, params json.RawMessage) (any, error) {
 	default:
 		return nil, rpcCallError(rpcInvalidParams, fmt.Sprintf("invalid params: unknown tool %q; this server has one tool, echo", p.Name))
 	}
-	arguments := bytes.TrimSpace(p.Arguments)
+	arguments := trimJSONSpace(p.Arguments)
 	if len(arguments) == 0 || bytes.Equal(arguments, []byte("null")) {
 		arguments = []byte("{}")
 	}
@@ -294,7 +297,7 @@ func (s *Server) writeRPCError(w http.ResponseWriter, r *http.Request, id json.R
 	var rpcErr *rpcError
 	if !errors.As(err, &rpcErr) {
 		apiErr := toAPIError(err)
-		if apiErr.status >= http.StatusInternalServerError {
+		if apiErr.status == http.StatusInternalServerError {
 			s.logger.Error("request failed", "method", r.Method, "path", redactPath(r.URL.Path), "error", err)
 		}
 		for name, values := range apiErr.header {

@@ -17,10 +17,13 @@ type memoryStore struct {
 	orgs            map[string]Organization
 	users           map[string]User
 	serviceAccounts map[string]ServiceAccount
-	keys            map[string]APIKey
-	keyIDByHash     map[[32]byte]string
-	keyIDsByOwner   map[string][]string
-	servers         map[string]MCPServer
+	// saIDByName indexes service accounts by nameKey, so the uniqueness check of
+	// a create or rename does not scan every account.
+	saIDByName    map[string]string
+	keys          map[string]APIKey
+	keyIDByHash   map[[32]byte]string
+	keyIDsByOwner map[string][]string
+	servers       map[string]MCPServer
 	// grants is keyed by service account id, then server id.
 	grants      map[string]map[string]Grant
 	idempotency map[string]IdempotencyRecord
@@ -31,6 +34,7 @@ func newMemoryStore() *memoryStore {
 		orgs:            map[string]Organization{},
 		users:           map[string]User{},
 		serviceAccounts: map[string]ServiceAccount{},
+		saIDByName:      map[string]string{},
 		keys:            map[string]APIKey{},
 		keyIDByHash:     map[[32]byte]string{},
 		keyIDsByOwner:   map[string][]string{},
@@ -119,6 +123,7 @@ func (m *memoryStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey
 		}
 	}
 	m.serviceAccounts[sa.ID] = sa
+	m.saIDByName[nameKey(sa.OrganizationID, sa.Name)] = sa.ID
 	if initialKey != nil {
 		m.insertKey(*initialKey)
 	}
@@ -175,6 +180,8 @@ func (m *memoryStore) UpdateServiceAccount(orgID, id string, patch ServiceAccoun
 	}
 	updated.UpdatedAt = at
 	m.serviceAccounts[id] = updated
+	delete(m.saIDByName, nameKey(orgID, sa.Name))
+	m.saIDByName[nameKey(orgID, updated.Name)] = id
 	return updated, true, nil
 }
 
@@ -184,6 +191,7 @@ func (m *memoryStore) DeleteServiceAccount(orgID, id string, at time.Time) error
 	if _, err := m.serviceAccount(orgID, id); err != nil {
 		return err
 	}
+	delete(m.saIDByName, nameKey(orgID, m.serviceAccounts[id].Name))
 	delete(m.serviceAccounts, id)
 	delete(m.grants, id)
 	for _, keyID := range m.keyIDsByOwner[id] {
@@ -458,13 +466,11 @@ func (m *memoryStore) serverGrant(orgID, serviceAccountID, serverID string) (Gra
 }
 
 func (m *memoryStore) serviceAccountNameTaken(orgID, name, exceptID string) bool {
-	for _, sa := range m.serviceAccounts {
-		if sa.OrganizationID == orgID && sa.Name == name && sa.ID != exceptID {
-			return true
-		}
-	}
-	return false
+	id, ok := m.saIDByName[nameKey(orgID, name)]
+	return ok && id != exceptID
 }
+
+func nameKey(orgID, name string) string { return orgID + "\x00" + name }
 
 func (m *memoryStore) ownedKeys(ownerID string) []APIKey {
 	list := []APIKey{}

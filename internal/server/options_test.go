@@ -29,6 +29,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"fail rate above 1", WithFailRate(1.5), "WithFailRate"},
 		{"negative fail rate", WithFailRate(-0.1), "WithFailRate"},
 		{"NaN fail rate", WithFailRate(math.NaN()), "WithFailRate"},
+		{"error rate above 1", WithErrorRate(1.01), "WithErrorRate"},
+		{"negative error rate", WithErrorRate(-0.5), "WithErrorRate"},
+		{"NaN error rate", WithErrorRate(math.NaN()), "WithErrorRate"},
+		{"negative latency", WithLatency(-time.Millisecond), "WithLatency"},
 		{"bad address", WithAddr("not an address"), "listen"},
 	}
 	for _, tt := range tests {

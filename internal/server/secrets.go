@@ -9,6 +9,21 @@ import (
 	"strings"
 )
 
+// Where secrets are compared, and why each comparison leaks nothing through
+// its timing:
+//
+//   - API keys (authenticate, in http.go): the presented key is hashed with
+//     SHA-256 and looked up by that hash, and the stored hash is then compared
+//     with subtle.ConstantTimeCompare. The lookup's timing could tell at most
+//     something about a hash, from which no key can be recovered.
+//   - Idempotency-Keys (idempotency.go): the server keeps only a SHA-256
+//     lookup id, and opens a stored response with AES-256-GCM under a key
+//     derived from the Idempotency-Key; GCM checks its tag in constant time.
+//   - Nothing else compares a secret: a plaintext secret exists only in the
+//     request that presents it and in the response that creates it. The
+//     store keeps hashes (see TestSnapshotHoldsNoSecret) and the logs mask
+//     anything that looks like a key (logging.go).
+
 const secretPrefix = "fmcp_"
 
 // minBootstrapKeyLength keeps user-chosen bootstrap keys long enough to mask

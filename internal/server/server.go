@@ -35,6 +35,16 @@ type Server struct {
 	organizationID string
 	bootstrapKey   string
 
+	// latency holds every request before it is handled (WithLatency).
+	// draining ends when Shutdown begins, which ends the wait and lets held
+	// requests run; stopping ends when Stop begins and is the base of every
+	// request's context, so held requests give up instead.
+	latency  time.Duration
+	draining context.Context
+	drain    context.CancelFunc
+	stopping context.Context
+	stop     context.CancelFunc
+
 	requests atomic.Int64
 	stopOnce sync.Once
 }
@@ -47,8 +57,30 @@ type config struct {
 	logOutput         io.Writer
 	rateLimit         int
 	failRate          float64
+	errorRate         float64
+	latency           time.Duration
 	faultSeed         *int64
+	timeouts          httpTimeouts
 }
+
+// httpTimeouts bound how long a client may take over a request, so a slow or
+// idle client cannot hold a connection (and its goroutine) forever. There is
+// no write timeout: WithLatency may hold a response for as long as a test
+// asks.
+type httpTimeouts struct {
+	// readHeader bounds reading the request line and headers.
+	readHeader time.Duration
+	// read bounds reading the whole request, body included.
+	read time.Duration
+	// idle bounds how long a keep-alive connection waits for its next request.
+	idle time.Duration
+}
+
+var defaultTimeouts = httpTimeouts{readHeader: 10 * time.Second, read: 30 * time.Second, idle: 120 * time.Second}
+
+// maxHeaderBytes caps the request line and headers; net/http answers a larger
+// request with 431 (it allows 4 KiB of slack over the limit).
+const maxHeaderBytes = 16 << 10
 
 // Option configures New.
 type Option func(*config)
@@ -87,15 +119,57 @@ func WithRateLimit(perSecond int) Option { return func(c *config) { c.rateLimit 
 // never dropped.
 func WithFailRate(f float64) Option { return func(c *config) { c.failRate = f } }
 
-// WithFaultSeed makes fault injection deterministic.
+// WithErrorRate makes a fraction f (0 to 1) of requests, of any method, fail
+// with 503 and Retry-After: 0 before anything else is done: nothing changes,
+// and the rate limit is not charged.
+func WithErrorRate(f float64) Option { return func(c *config) { c.errorRate = f } }
+
+// WithLatency makes every API and MCP request wait d before it is handled, so
+// that tests can interrupt a client mid-request. A client that gives up
+// during the wait (or Stop) ends it and the request is not handled, so
+// nothing changes; a graceful Shutdown ends it too, and the request is
+// handled at once, so draining does not wait out the delay.
+func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
+
+// WithFaultSeed makes fault injection (WithFailRate, WithErrorRate)
+// deterministic: the same seed and the same sequence of requests give the
+// same faults.
 func WithFaultSeed(seed int64) Option { return func(c *config) { c.faultSeed = &seed } }
 
 // New seeds a fresh store (one organization, its owner and three servers) and
 // starts serving. It returns once the listener accepts connections.
 func New(opts ...Option) (*Server, error) {
-	cfg := config{addr: "127.0.0.1:0", defaultServerRole: string(AccessRoleNone), clock: systemClock{}, logOutput: io.Discard}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen on %s: %w", cfg.addr, err)
+	}
+	s, err := newServer(cfg, baseURL(ln.Addr()))
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	go func() {
+		if err := s.httpServer.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.logger.Error("serve", "error", err)
+		}
+	}()
+	return s, nil
+}
+
+func newConfig(opts []Option) (*config, error) {
+	cfg := &config{
+		addr:              "127.0.0.1:0",
+		defaultServerRole: string(AccessRoleNone),
+		clock:             systemClock{},
+		logOutput:         io.Discard,
+		timeouts:          defaultTimeouts,
+	}
 	for _, opt := range opts {
-		opt(&cfg)
+		opt(cfg)
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -103,40 +177,49 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.bootstrapKey == "" {
 		cfg.bootstrapKey = newSecret()
 	}
+	return cfg, nil
+}
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return nil, fmt.Errorf("server: listen on %s: %w", cfg.addr, err)
-	}
-	logger := slog.New(slog.NewTextHandler(cfg.logOutput, nil))
+// newServer builds a seeded server whose resources live under baseURL,
+// without listening: New adds the listener, and tests that drive Handler()
+// directly need none.
+func newServer(cfg *config, baseURL string) (*Server, error) {
+	logger := slog.New(redactingHandler{slog.NewTextHandler(cfg.logOutput, nil)})
 	store := newMemoryStore()
+	draining, drain := context.WithCancel(context.Background())
+	stopping, stop := context.WithCancel(context.Background())
 	s := &Server{
 		store:        store,
 		clock:        cfg.clock,
 		logger:       logger,
-		faults:       newFaults(cfg.failRate, cfg.seed()),
+		faults:       newFaults(cfg.failRate, cfg.errorRate, cfg.seed()),
 		idempotency:  newIdempotency(store),
-		baseURL:      baseURL(ln.Addr()),
+		baseURL:      baseURL,
 		bootstrapKey: cfg.bootstrapKey,
+		latency:      cfg.latency,
+		draining:     draining,
+		drain:        drain,
+		stopping:     stopping,
+		stop:         stop,
 	}
 	if cfg.rateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.rateLimit)
 	}
 	if err := s.seed(AccessRole(cfg.defaultServerRole)); err != nil {
-		_ = ln.Close()
+		drain()
+		stop()
 		return nil, fmt.Errorf("server: seed: %w", err)
 	}
 	s.handler = s.newHandler()
 	s.httpServer = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ReadHeaderTimeout: cfg.timeouts.readHeader,
+		ReadTimeout:       cfg.timeouts.read,
+		IdleTimeout:       cfg.timeouts.idle,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return stopping },
 	}
-	go func() {
-		if err := s.httpServer.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("serve", "error", err)
-		}
-	}()
 	return s, nil
 }
 
@@ -158,11 +241,19 @@ func (c *config) validate() error {
 	if c.rateLimit < 0 {
 		return fmt.Errorf("server: WithRateLimit: %d requests per second is negative; use 0 for unlimited", c.rateLimit)
 	}
-	if math.IsNaN(c.failRate) || c.failRate < 0 || c.failRate > 1 {
+	if !isFraction(c.failRate) {
 		return fmt.Errorf("server: WithFailRate: %v is not between 0 and 1", c.failRate)
+	}
+	if !isFraction(c.errorRate) {
+		return fmt.Errorf("server: WithErrorRate: %v is not between 0 and 1", c.errorRate)
+	}
+	if c.latency < 0 {
+		return fmt.Errorf("server: WithLatency: %v is negative; use 0 for none", c.latency)
 	}
 	return nil
 }
+
+func isFraction(f float64) bool { return !math.IsNaN(f) && f >= 0 && f <= 1 }
 
 func (c *config) seed() uint64 {
 	if c.faultSeed != nil {
@@ -230,13 +321,19 @@ func (s *Server) Store() Store { return s.store }
 func (s *Server) RequestCount() int64 { return s.requests.Load() }
 
 // Shutdown stops accepting connections and waits for in-flight requests to
-// finish, or for ctx to end.
+// finish, or for ctx to end. Requests held by WithLatency are handled at once:
+// their changes are committed and their responses delivered.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.drain()
 	return s.httpServer.Shutdown(ctx)
 }
 
-// Stop closes the listener and all connections at once. It is safe to call
-// more than once, and after Shutdown.
+// Stop closes the listener and all connections at once; requests still held
+// by WithLatency are not handled. It is safe to call more than once, and
+// after Shutdown.
 func (s *Server) Stop() {
-	s.stopOnce.Do(func() { _ = s.httpServer.Close() })
+	s.stopOnce.Do(func() {
+		s.stop()
+		_ = s.httpServer.Close()
+	})
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
 func main() {
@@ -57,28 +58,21 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer srv.stop(stderr)
 	fmt.Fprintf(stdout, "Reference server listening at %s (organization %s)\n\n", srv.env["HORIZON_ENDPOINT"], srv.env["HORIZON_ORGANIZATION_ID"])
 
-	cliConfig := filepath.Join(work, "cli.tfrc")
-	if err := os.WriteFile(cliConfig, []byte(devOverrides(binDir)), 0o600); err != nil {
-		return err
-	}
-	dir := filepath.Join(work, "config")
-	if err := copyTerraformFiles(*example, dir); err != nil {
-		return err
-	}
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"CHECKPOINT_DISABLE=1",
-		"TF_IN_AUTOMATION=1",
-	)
+	var serverEnv []string
 	for k, v := range srv.env {
-		env = append(env, k+"="+v)
+		serverEnv = append(serverEnv, k+"="+v)
+	}
+	ws, err := tfrun.NewWorkspace(filepath.Join(work, "config"), binDir, serverEnv...)
+	if err != nil {
+		return err
+	}
+	if err := copyTerraformFiles(*example, ws); err != nil {
+		return err
 	}
 	terraform := func(args ...string) error {
 		fmt.Fprintf(stdout, "$ terraform %s\n", strings.Join(args, " "))
-		cmd := exec.CommandContext(ctx, "terraform", args...)
-		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, stdout, stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("terraform %s: %w (server log: %s)", args[0], err, srv.tail())
+		if err := ws.Run(ctx, stdout, stderr, args...); err != nil {
+			return fmt.Errorf("%w (server log: %s)", err, srv.tail())
 		}
 		fmt.Fprintln(stdout)
 		return nil
@@ -86,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := terraform("apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
 		return err
 	}
-	if err := verifyKey(ctx, dir, env, srv.env["HORIZON_ENDPOINT"], stdout); err != nil {
+	if err := verifyKey(ctx, ws, srv.env["HORIZON_ENDPOINT"], stdout); err != nil {
 		return err
 	}
 	// A second plan must be empty: what a user sees on their next CI run.
@@ -100,21 +94,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 // verifyKey shows that the key Terraform created opens exactly the doors it was
 // granted: it reads the secret from the state (without printing it), calls the
 // weather server's echo tool, and shows that resources, not granted, are refused.
-func verifyKey(ctx context.Context, dir string, env []string, endpoint string, stdout io.Writer) error {
-	output := func(name string) (string, error) {
-		cmd := exec.CommandContext(ctx, "terraform", "output", "-raw", name)
-		cmd.Dir, cmd.Env = dir, env
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("reading output %s: %w", name, err)
-		}
-		return string(out), nil
-	}
-	secret, err := output("key_secret")
+func verifyKey(ctx context.Context, ws *tfrun.Workspace, endpoint string, stdout io.Writer) error {
+	secret, err := ws.Output(ctx, "key_secret")
 	if err != nil {
 		return err
 	}
-	weatherURL, err := output("weather_mcp_url")
+	weatherURL, err := ws.Output(ctx, "weather_mcp_url")
 	if err != nil {
 		return err
 	}
@@ -230,20 +215,7 @@ func (s *server) tail() string {
 	return strings.Join(lines[max(0, len(lines)-5):], " | ")
 }
 
-func devOverrides(binDir string) string {
-	return fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "horizonhq/horizon" = %q
-  }
-  direct {}
-}
-`, binDir)
-}
-
-func copyTerraformFiles(from, to string) error {
-	if err := os.MkdirAll(to, 0o700); err != nil {
-		return err
-	}
+func copyTerraformFiles(from string, ws *tfrun.Workspace) error {
 	files, err := filepath.Glob(filepath.Join(from, "*.tf"))
 	if err != nil {
 		return err
@@ -256,7 +228,7 @@ func copyTerraformFiles(from, to string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), data, 0o600); err != nil {
+		if err := ws.WriteFile(filepath.Base(f), string(data)); err != nil {
 			return err
 		}
 	}

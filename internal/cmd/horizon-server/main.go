@@ -4,7 +4,7 @@
 // Usage:
 //
 //	horizon-server [-addr 127.0.0.1:8787] [-bootstrap-key fmcp_...] [-default-server-role none]
-//	               [-rate-limit N] [-fail-rate F]
+//	               [-rate-limit N] [-fail-rate F] [-error-rate F] [-latency D] [-fault-seed N]
 //
 // It prints HORIZON_ENDPOINT, HORIZON_API_KEY and HORIZON_ORGANIZATION_ID to
 // stdout, logs to stderr, and serves until SIGINT or SIGTERM.
@@ -110,11 +110,36 @@ func parseFlags(args []string, stderr io.Writer) ([]server.Option, error) {
 		return nil
 	})
 	fs.Func("fail-rate", "drop the response of a `fraction` (0 to 1) of committed changes, closing the connection", func(v string) error {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(f >= 0 && f <= 1) {
-			return errors.New("want a fraction between 0 and 1, such as 0.2")
+		f, err := parseFraction(v)
+		if err != nil {
+			return err
 		}
 		opts = append(opts, server.WithFailRate(f))
+		return nil
+	})
+	fs.Func("error-rate", "answer a `fraction` (0 to 1) of requests with 503 and Retry-After: 0 before doing anything (nothing changes)", func(v string) error {
+		f, err := parseFraction(v)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, server.WithErrorRate(f))
+		return nil
+	})
+	fs.Func("latency", "hold every API and MCP request for `duration` (such as 200ms) before handling it; "+
+		"a client that gives up meanwhile changes nothing", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return errors.New("want a duration of 0 or more, such as 200ms or 2s")
+		}
+		opts = append(opts, server.WithLatency(d))
+		return nil
+	})
+	fs.Func("fault-seed", "seed `N` for -fail-rate and -error-rate, so a run's faults can be repeated (default: random)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("want a whole number")
+		}
+		opts = append(opts, server.WithFaultSeed(n))
 		return nil
 	})
 
@@ -130,4 +155,12 @@ func parseFlags(args []string, stderr io.Writer) ([]server.Option, error) {
 		return nil, errUsage
 	}
 	return opts, nil
+}
+
+func parseFraction(v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0 && f <= 1) {
+		return 0, errors.New("want a fraction between 0 and 1, such as 0.2")
+	}
+	return f, nil
 }

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestRunPrintsSettingsAndShutsDownOnSignal(t *testing.T) {
@@ -100,6 +103,11 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-rate-limit", "many"}, "-rate-limit"},
 		{[]string{"-fail-rate", "1.5"}, "-fail-rate"},
 		{[]string{"-fail-rate", "NaN"}, "-fail-rate"},
+		{[]string{"-error-rate", "-0.5"}, "-error-rate"},
+		{[]string{"-error-rate", "half"}, "-error-rate"},
+		{[]string{"-latency", "-1s"}, "-latency"},
+		{[]string{"-latency", "200"}, "-latency"},
+		{[]string{"-fault-seed", "1.5"}, "-fault-seed"},
 		{[]string{"-port", "1"}, "-port"},
 		{[]string{"serve"}, `"serve"`},
 	}
@@ -125,7 +133,7 @@ func TestHelp(t *testing.T) {
 	if err := run([]string{"-h"}, io.Discard, &stderr, nil); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run = %v", err)
 	}
-	for _, name := range []string{"-addr", "-bootstrap-key", "-default-server-role", "-rate-limit", "-fail-rate"} {
+	for _, name := range []string{"-addr", "-bootstrap-key", "-default-server-role", "-rate-limit", "-fail-rate", "-error-rate", "-latency", "-fault-seed"} {
 		if !strings.Contains(stderr.String(), name) {
 			t.Errorf("usage lacks %s:\n%s", name, stderr.String())
 		}
@@ -136,5 +144,144 @@ func TestListenFailure(t *testing.T) {
 	err := run([]string{"-addr", "256.0.0.1:1"}, io.Discard, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "256.0.0.1:1") {
 		t.Errorf("run = %v, want an error naming the address", err)
+	}
+}
+
+// startRun runs the command with args in the background and returns its
+// endpoint, the channel that delivers signals to it and the channel of its
+// result.
+func startRun(t *testing.T, args ...string) (endpoint string, signals chan os.Signal, done chan error) {
+	t.Helper()
+	stdoutR, stdoutW := io.Pipe()
+	signals = make(chan os.Signal, 1)
+	done = make(chan error, 1)
+	go func() {
+		done <- run(append([]string{"-addr", "127.0.0.1:0"}, args...), stdoutW, io.Discard, signals)
+		stdoutW.Close()
+	}()
+	lines := bufio.NewScanner(stdoutR)
+	if !lines.Scan() {
+		t.Fatalf("no output (run: %v)", <-done)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
+	t.Cleanup(func() {
+		select {
+		case signals <- os.Interrupt:
+		default:
+		}
+	})
+	return strings.TrimPrefix(lines.Text(), "HORIZON_ENDPOINT="), signals, done
+}
+
+func call(t *testing.T, method, url, key, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, raw
+}
+
+func TestRunFaultFlags(t *testing.T) {
+	const key = "fmcp_cli-test-bootstrap-key-02"
+	const latency = 100 * time.Millisecond
+	endpoint, signals, done := startRun(t, "-bootstrap-key", key, "-latency", latency.String(), "-error-rate", "1", "-fault-seed", "3")
+	start := time.Now()
+	resp, body := call(t, http.MethodGet, endpoint+"/api/v0/me", key, "")
+	if took := time.Since(start); took < latency {
+		t.Errorf("the request took %v, less than -latency %v", took, latency)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "0" || !strings.Contains(string(body), `"unavailable"`) {
+		t.Errorf("with -error-rate 1: status %d, Retry-After %q, body %s; want 503 unavailable, Retry-After 0",
+			resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	signals <- syscall.SIGTERM
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+// TestRunDrainsOnSignal signals the command while a request is in progress
+// (its body still arriving): new connections are refused at once, the
+// request is handled and answered, and only then does run return.
+func TestRunDrainsOnSignal(t *testing.T) {
+	const key = "fmcp_cli-test-bootstrap-key-03"
+	endpoint, signals, done := startRun(t, "-bootstrap-key", key)
+	orgPath := endpoint + "/api/v0/organizations/current/service-accounts"
+
+	var sa, saKey struct{ ID, Secret string }
+	resp, body := call(t, http.MethodPost, orgPath, key, `{"name":"deployer","role":"admin"}`)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, &sa) != nil {
+		t.Fatalf("create service account: %d %s", resp.StatusCode, body)
+	}
+	keyPath := orgPath + "/" + sa.ID + "/api-keys"
+	resp, body = call(t, http.MethodPost, keyPath, key, `{"name":"k"}`)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(body, &saKey) != nil {
+		t.Fatalf("create key: %d %s", resp.StatusCode, body)
+	}
+
+	addr := strings.TrimPrefix(endpoint, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	payload := `{"name":"in-flight"}`
+	fmt.Fprintf(conn, "POST /api/v0/organizations/current/service-accounts HTTP/1.1\r\nHost: horizon\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s",
+		saKey.Secret, len(payload), payload[:4])
+	// The request records its key's last_used_at before it reads the body:
+	// once that shows, the request is in progress.
+	waitFor(t, "the request to be in progress", func() bool {
+		_, body := call(t, http.MethodGet, keyPath+"/"+saKey.ID, key, "")
+		return !strings.Contains(string(body), `"last_used_at":null`)
+	})
+
+	signals <- syscall.SIGTERM
+	waitFor(t, "new connections to be refused", func() bool {
+		probe, err := net.Dial("tcp", addr)
+		if err == nil {
+			probe.Close()
+		}
+		return err != nil
+	})
+	select {
+	case err := <-done:
+		t.Fatalf("run returned (%v) with a request in progress", err)
+	default:
+	}
+
+	fmt.Fprint(conn, payload[4:])
+	reply, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the in-flight request lost its response: %v", err)
+	}
+	reply.Body.Close()
+	if reply.StatusCode != http.StatusCreated {
+		t.Errorf("the in-flight request: status %d, want 201", reply.StatusCode)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -1,0 +1,125 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
+)
+
+var (
+	providerBinOnce sync.Once
+	providerBinDir  string
+	providerBinErr  error
+)
+
+// providerBinary builds the provider once per test binary, for tests that run the
+// Terraform CLI the way users do (dev_overrides) instead of in-process.
+func providerBinary(t *testing.T) string {
+	t.Helper()
+	providerBinOnce.Do(func() {
+		providerBinDir, providerBinErr = os.MkdirTemp("", "horizon-provider-bin-")
+		if providerBinErr == nil {
+			providerBinErr = tfrun.BuildProvider(context.Background(), providerBinDir)
+		}
+	})
+	if providerBinErr != nil {
+		t.Fatalf("building the provider: %v", providerBinErr)
+	}
+	return providerBinDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if providerBinDir != "" {
+		_ = os.RemoveAll(providerBinDir)
+	}
+	os.Exit(code)
+}
+
+// workspace is a directory where the Terraform CLI runs against this test's server.
+func (e *testEnv) workspace(t *testing.T, config string) *tfrun.Workspace {
+	t.Helper()
+	ws, err := tfrun.NewWorkspace(t.TempDir(), providerBinary(t),
+		"HORIZON_ENDPOINT="+e.srv.URL(), "HORIZON_API_KEY="+e.srv.BootstrapKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.WriteFile("main.tf", `terraform {
+  required_providers {
+    horizon = { source = "horizonhq/horizon" }
+  }
+}
+`+config); err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// An apply interrupted with Ctrl-C (SIGINT to terraform) while creates are in
+// flight leaves a state from which the next apply converges: every object
+// Horizon created is in the state, so nothing is orphaned or created twice.
+func TestAccInterruptedApplyConverges(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the Terraform CLI; set TF_ACC=1")
+	}
+	t.Parallel()
+	var log syncBuffer
+	env := newTestEnv(t, server.WithLatency(300*time.Millisecond), server.WithLogOutput(&log))
+	const n = 10
+	ws := env.workspace(t, fleetConfig(n))
+	ctx := t.Context()
+
+	var out bytes.Buffer
+	// Two at a time, so that the interrupt finds some creates done, some in flight, some not started.
+	apply := ws.Command(ctx, "apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=2")
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once some creates have reached Horizon and others have not.
+	ticker := time.NewTicker(20 * time.Millisecond)
+	defer ticker.Stop()
+	for countLines(log.String(), "method=POST") < 4 {
+		select {
+		case <-ticker.C:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("no creates reached the server; terraform said:\n%s", out.String())
+		}
+	}
+	if err := apply.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := apply.Wait(); err == nil {
+		t.Fatalf("the interrupted apply exited 0; it was not interrupted:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "Interrupt received") {
+		t.Fatalf("terraform did not see the interrupt:\n%s", out.String())
+	}
+	snap := env.srv.Store().Snapshot()
+	createdBefore := len(snap.ServiceAccounts) + len(snap.ServerGrants) + len(snap.APIKeys) - 1 // the owner's key
+	if createdBefore >= 3*n {
+		t.Fatalf("the interrupt came too late: all %d objects were created", 3*n)
+	}
+
+	if err := ws.Run(ctx, &out, &out, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("the apply after the interrupt failed: %v\n%s", err, out.String())
+	}
+	if err := env.checkFleet(n)(nil); err != nil {
+		t.Fatalf("after the interrupted apply and a second one: %v", err)
+	}
+	if err := ws.Run(ctx, &out, &out, "plan", "-detailed-exitcode", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("the plan after convergence is not empty: %v\n%s", err, out.String())
+	}
+	t.Logf("interrupted when %d of %d objects existed; the next apply converged to exactly %d accounts, %d grants and %d keys",
+		createdBefore, 3*n, n, n, n)
+	if err := ws.Run(ctx, &out, &out, "destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out.String())
+	}
+}

@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+)
+
+// fleetSize is the "20 service accounts x (grant + key)" of the reliability figures.
+const fleetSize = 20
+
+func fleetConfig(n int) string {
+	return fmt.Sprintf(`
+data "horizon_server" "weather" {
+  slug = "weather"
+}
+
+resource "horizon_service_account" "fleet" {
+  count = %d
+  name  = "agent-${count.index}"
+}
+
+resource "horizon_server_grant" "fleet" {
+  count              = %d
+  service_account_id = horizon_service_account.fleet[count.index].id
+  server_id          = data.horizon_server.weather.id
+  role               = "user"
+  capabilities       = ["tools"]
+}
+
+resource "horizon_service_account_key" "fleet" {
+  count              = %d
+  service_account_id = horizon_service_account.fleet[count.index].id
+  name               = "primary"
+}
+`, n, n, n)
+}
+
+// syncBuffer collects the server's access log, written from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// wallClock is the real time, for servers whose time must pass on its own.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// countLines counts access log lines that contain every one of the words.
+func countLines(log string, words ...string) int {
+	n := 0
+	for line := range strings.Lines(log) {
+		all := true
+		for _, w := range words {
+			all = all && strings.Contains(line, w)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+// checkFleet asserts the server holds exactly n service accounts, n grants and
+// n active service-account keys: nothing lost, nothing duplicated.
+func (e *testEnv) checkFleet(n int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		snap := e.srv.Store().Snapshot()
+		accounts := map[string]bool{}
+		for _, sa := range snap.ServiceAccounts {
+			accounts[sa.ID] = true
+		}
+		keys := 0
+		for _, k := range snap.APIKeys {
+			if accounts[k.OwnerID] && k.Status(e.clock.Now()) == server.KeyActive {
+				keys++
+			}
+		}
+		if len(snap.ServiceAccounts) != n || len(snap.ServerGrants) != n || keys != n {
+			return fmt.Errorf("server holds %d service accounts, %d grants and %d active keys; want %d of each",
+				len(snap.ServiceAccounts), len(snap.ServerGrants), keys, n)
+		}
+		return nil
+	}
+}
+
+// With 30% of successful mutations losing their response after the change was
+// committed, an apply with the default max_retries completes, and the retried
+// creates replay (same Idempotency-Key) instead of duplicating.
+func TestAccReliability_lostResponses(t *testing.T) {
+	t.Parallel()
+	var log syncBuffer
+	env := newTestEnv(t, server.WithFailRate(0.3), server.WithFaultSeed(20261123), server.WithLogOutput(&log))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(fleetConfig(fleetSize)),
+				Check: resource.ComposeTestCheckFunc(
+					env.checkFleet(fleetSize),
+					func(*terraform.State) error {
+						dropped := countLines(log.String(), "dropped=true")
+						t.Logf("fail-rate 0.3: %d of %d mutation requests (retries included) lost their response; %d service accounts, %d grants, %d keys, 0 duplicates",
+							dropped, countLines(log.String(), "method=POST")+countLines(log.String(), "method=PUT"), fleetSize, fleetSize, fleetSize)
+						if dropped == 0 {
+							return fmt.Errorf("the fault was not exercised: no response was dropped")
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// With a 20 requests/second organization rate limit, the same apply completes
+// with no error: 429s wait for Retry-After and do not use up max_retries.
+func TestAccReliability_rateLimited(t *testing.T) {
+	t.Parallel()
+	var log syncBuffer
+	// The rate limiter refills by the server's clock: this test needs one that moves.
+	env := newTestEnv(t, server.WithRateLimit(20), server.WithLogOutput(&log), server.WithClock(wallClock{}))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(fleetConfig(fleetSize)),
+				Check: resource.ComposeTestCheckFunc(
+					env.checkFleet(fleetSize),
+					func(*terraform.State) error {
+						limited := countLines(log.String(), "status=429")
+						t.Logf("rate-limit 20/s: %d requests answered 429 and retried; 0 errors", limited)
+						if limited == 0 {
+							return fmt.Errorf("the rate limit was not exercised: no 429")
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}

@@ -1,0 +1,78 @@
+package provider
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+)
+
+// TestAccSecrets_neverInTraceLogs runs a create and a rotation with Terraform and
+// the provider both logging at TRACE into one file, and asserts that neither the
+// provider's API key nor any key secret appears in it. It sets process-wide
+// environment variables, so it must not run in parallel.
+func TestAccSecrets_neverInTraceLogs(t *testing.T) {
+	logDir := t.TempDir()
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(logDir, "%s.log"))
+	env := newTestEnv(t)
+	// Credentials come from the environment, as in CI: the testing framework logs
+	// each step's configuration, and a key written there would be its leak, not ours.
+	t.Setenv(envEndpoint, env.srv.URL())
+	t.Setenv(envAPIKey, env.srv.BootstrapKey())
+	var first, second string
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: keyConfig("primary", `{ generation = "1" }`, ""),
+				Check:  capture(keyAddr, "secret", &first),
+			},
+			{
+				Config: keyConfig("primary", `{ generation = "2" }`, ""),
+				Check: resource.ComposeTestCheckFunc(
+					capture(keyAddr, "secret", &second),
+					env.checkSecretRefused(&first),
+				),
+			},
+		},
+	})
+
+	logs, err := filepath.Glob(filepath.Join(logDir, "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no TRACE log was written to %s (err=%v)", logDir, err)
+	}
+	var all strings.Builder
+	for _, f := range logs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(data)
+	}
+	text := all.String()
+	// The log must really hold both sides' TRACE output, or the absence of secrets proves nothing.
+	for _, want := range []string{"Horizon API request", "horizon_service_account_key", "ApplyResourceChange"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the TRACE log (%d bytes) lacks %q: it does not capture what it should", len(text), want)
+		}
+	}
+	for name, secret := range map[string]string{"provider api_key": env.srv.BootstrapKey(), "first key secret": first, "second key secret": second} {
+		if secret == "" {
+			t.Fatalf("%s was not captured", name)
+		}
+		if n := strings.Count(text, secret); n != 0 {
+			i := strings.Index(text, secret)
+			t.Errorf("the %s appears %d times in the TRACE log, first in: %q", name, n, strings.ReplaceAll(text[max(0, i-300):min(len(text), i+100)], secret, "<SECRET>"))
+		}
+		// A secret's random part alone is as good as the whole.
+		if n := strings.Count(text, strings.TrimPrefix(secret, apiKeyPrefix)); n != 0 {
+			t.Errorf("the random part of the %s appears %d times in the TRACE log", name, n)
+		}
+	}
+	t.Logf("TRACE log: %d bytes in %d file(s); 0 occurrences of the api_key and of %d key secrets", len(text), len(logs), 2)
+}
