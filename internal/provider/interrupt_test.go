@@ -71,7 +71,9 @@ func TestAccInterruptedApplyConverges(t *testing.T) {
 	}
 	t.Parallel()
 	var log syncBuffer
-	env := newTestEnv(t, server.WithLatency(300*time.Millisecond), server.WithLogOutput(&log))
+	// Responses of committed creates are held, so the interrupt lands while Horizon has
+	// made objects the provider has not yet heard of: the case that would orphan them.
+	env := newTestEnv(t, server.WithCommitLatency(400*time.Millisecond), server.WithLogOutput(&log))
 	const n = 10
 	ws := env.workspace(t, fleetConfig(n))
 	ctx := t.Context()
@@ -83,14 +85,21 @@ func TestAccInterruptedApplyConverges(t *testing.T) {
 	if err := apply.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Interrupt once some creates have reached Horizon and others have not.
-	ticker := time.NewTicker(20 * time.Millisecond)
+	// Interrupt when some creates are answered and at least one is committed but
+	// not yet answered: the create the interrupt would orphan if it cancelled it.
+	objects := func() int {
+		snap := env.srv.Store().Snapshot()
+		return len(snap.ServiceAccounts) + len(snap.ServerGrants) + len(snap.APIKeys) - 1 // the owner's key
+	}
+	answered := func() int { return countLines(log.String(), "method=POST") + countLines(log.String(), "method=PUT") }
+	ticker := time.NewTicker(5 * time.Millisecond)
 	defer ticker.Stop()
-	for countLines(log.String(), "method=POST") < 4 {
+	deadline := time.After(60 * time.Second)
+	for done := answered(); done < 2 || objects() <= done; done = answered() {
 		select {
 		case <-ticker.C:
-		case <-time.After(60 * time.Second):
-			t.Fatalf("no creates reached the server; terraform said:\n%s", out.String())
+		case <-deadline:
+			t.Fatalf("never saw a committed create awaiting its response; terraform said:\n%s", out.String())
 		}
 	}
 	if err := apply.Process.Signal(os.Interrupt); err != nil {
@@ -102,8 +111,7 @@ func TestAccInterruptedApplyConverges(t *testing.T) {
 	if !strings.Contains(out.String(), "Interrupt received") {
 		t.Fatalf("terraform did not see the interrupt:\n%s", out.String())
 	}
-	snap := env.srv.Store().Snapshot()
-	createdBefore := len(snap.ServiceAccounts) + len(snap.ServerGrants) + len(snap.APIKeys) - 1 // the owner's key
+	createdBefore := objects()
 	if createdBefore >= 3*n {
 		t.Fatalf("the interrupt came too late: all %d objects were created", 3*n)
 	}

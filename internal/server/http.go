@@ -357,6 +357,12 @@ func (s *Server) serveIdempotent(w http.ResponseWriter, rt route, c *call, key s
 // respond writes a success, unless fault injection decides that this
 // committed change loses its response.
 func (s *Server) respond(w http.ResponseWriter, status int, body []byte, mutated bool) {
+	if mutated && s.commitLatency > 0 {
+		select {
+		case <-time.After(s.commitLatency):
+		case <-s.stopping.Done():
+		}
+	}
 	if mutated && s.faults.dropResponse() {
 		if rec, ok := w.(*responseRecorder); ok {
 			rec.status, rec.dropped = status, true

@@ -39,11 +39,13 @@ type Server struct {
 	// draining ends when Shutdown begins, which ends the wait and lets held
 	// requests run; stopping ends when Stop begins and is the base of every
 	// request's context, so held requests give up instead.
-	latency  time.Duration
-	draining context.Context
-	drain    context.CancelFunc
-	stopping context.Context
-	stop     context.CancelFunc
+	latency time.Duration
+	// commitLatency holds the response of a committed change (WithCommitLatency).
+	commitLatency time.Duration
+	draining      context.Context
+	drain         context.CancelFunc
+	stopping      context.Context
+	stop          context.CancelFunc
 
 	requests atomic.Int64
 	stopOnce sync.Once
@@ -59,6 +61,7 @@ type config struct {
 	failRate          float64
 	errorRate         float64
 	latency           time.Duration
+	commitLatency     time.Duration
 	faultSeed         *int64
 	timeouts          httpTimeouts
 }
@@ -131,6 +134,12 @@ func WithErrorRate(f float64) Option { return func(c *config) { c.errorRate = f 
 // handled at once, so draining does not wait out the delay.
 func WithLatency(d time.Duration) Option { return func(c *config) { c.latency = d } }
 
+// WithCommitLatency holds the response of every successful mutation for d after
+// the change was committed, whether or not the client still waits: the window
+// in which a client that gives up (an interrupted apply) leaves an object it
+// never heard of.
+func WithCommitLatency(d time.Duration) Option { return func(c *config) { c.commitLatency = d } }
+
 // WithFaultSeed makes fault injection (WithFailRate, WithErrorRate)
 // deterministic: the same seed and the same sequence of requests give the
 // same faults.
@@ -189,18 +198,19 @@ func newServer(cfg *config, baseURL string) (*Server, error) {
 	draining, drain := context.WithCancel(context.Background())
 	stopping, stop := context.WithCancel(context.Background())
 	s := &Server{
-		store:        store,
-		clock:        cfg.clock,
-		logger:       logger,
-		faults:       newFaults(cfg.failRate, cfg.errorRate, cfg.seed()),
-		idempotency:  newIdempotency(store),
-		baseURL:      baseURL,
-		bootstrapKey: cfg.bootstrapKey,
-		latency:      cfg.latency,
-		draining:     draining,
-		drain:        drain,
-		stopping:     stopping,
-		stop:         stop,
+		store:         store,
+		clock:         cfg.clock,
+		logger:        logger,
+		faults:        newFaults(cfg.failRate, cfg.errorRate, cfg.seed()),
+		idempotency:   newIdempotency(store),
+		baseURL:       baseURL,
+		bootstrapKey:  cfg.bootstrapKey,
+		latency:       cfg.latency,
+		commitLatency: cfg.commitLatency,
+		draining:      draining,
+		drain:         drain,
+		stopping:      stopping,
+		stop:          stop,
 	}
 	if cfg.rateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.rateLimit)
@@ -246,6 +256,9 @@ func (c *config) validate() error {
 	}
 	if !isFraction(c.errorRate) {
 		return fmt.Errorf("server: WithErrorRate: %v is not between 0 and 1", c.errorRate)
+	}
+	if c.commitLatency < 0 {
+		return fmt.Errorf("server: WithCommitLatency: %v is negative; use 0 for none", c.commitLatency)
 	}
 	if c.latency < 0 {
 		return fmt.Errorf("server: WithLatency: %v is negative; use 0 for none", c.latency)
