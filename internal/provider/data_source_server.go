@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -91,31 +90,14 @@ func (d *serverDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var found *client.Server
-	if !cfg.ID.IsNull() {
-		s, err := d.client.GetServer(ctx, cfg.ID.ValueString())
-		if err != nil {
-			resp.Diagnostics.Append(lookupDiagnostic(path.Root("id"), "server", fmt.Sprintf("id %q", cfg.ID.ValueString()), err))
-			return
-		}
-		found = s
-	} else {
-		servers, err := d.client.ListServers(ctx)
-		if err != nil {
-			resp.Diagnostics.Append(apiErrorDiagnostic("list servers", err))
-			return
-		}
-		for i := range servers {
-			if servers[i].Slug == cfg.Slug.ValueString() {
-				found = &servers[i]
-				break
-			}
-		}
-		if found == nil {
-			resp.Diagnostics.Append(notFoundDiagnostic(path.Root("slug"), "server", fmt.Sprintf("slug %q", cfg.Slug.ValueString()),
-				"The key's owner sees these servers: "+slugList(servers)+"."))
-			return
-		}
+	found := lookup[client.Server]{
+		what: "server", keyAttr: "slug",
+		get: d.client.GetServer, list: d.client.ListServers,
+		keyOf: func(s client.Server) string { return s.Slug },
+		hint:  func(all []client.Server) string { return "The key's owner sees these servers: " + slugList(all) + "." },
+	}.find(ctx, cfg.ID, cfg.Slug, &resp.Diagnostics)
+	if found == nil {
+		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, serverModelFrom(*found))...)
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -66,31 +65,14 @@ func (d *serviceAccountDataSource) Read(ctx context.Context, req datasource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var found *client.ServiceAccount
-	if !cfg.ID.IsNull() {
-		sa, err := d.client.GetServiceAccount(ctx, cfg.ID.ValueString())
-		if err != nil {
-			resp.Diagnostics.Append(lookupDiagnostic(path.Root("id"), "service account", fmt.Sprintf("id %q", cfg.ID.ValueString()), err))
-			return
-		}
-		found = sa
-	} else {
-		accounts, err := d.client.ListServiceAccounts(ctx)
-		if err != nil {
-			resp.Diagnostics.Append(apiErrorDiagnostic("list service accounts", err))
-			return
-		}
-		for i := range accounts {
-			if accounts[i].Name == cfg.Name.ValueString() {
-				found = &accounts[i]
-				break
-			}
-		}
-		if found == nil {
-			resp.Diagnostics.Append(notFoundDiagnostic(path.Root("name"), "service account",
-				fmt.Sprintf("name %q", cfg.Name.ValueString()), "Names are case-sensitive."))
-			return
-		}
+	found := lookup[client.ServiceAccount]{
+		what: "service account", keyAttr: "name",
+		get: d.client.GetServiceAccount, list: d.client.ListServiceAccounts,
+		keyOf: func(sa client.ServiceAccount) string { return sa.Name },
+		hint:  func([]client.ServiceAccount) string { return "Names are case-sensitive." },
+	}.find(ctx, cfg.ID, cfg.Name, &resp.Diagnostics)
+	if found == nil {
+		return
 	}
 	var m serviceAccountModel
 	m.fromAPI(found)
