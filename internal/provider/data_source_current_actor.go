@@ -61,10 +61,22 @@ func (d *currentActorDataSource) Read(ctx context.Context, _ datasource.ReadRequ
 		resp.Diagnostics.Append(apiErrorDiagnostic("read the current actor", err))
 		return
 	}
-	org, err := d.client.GetOrganization(ctx)
-	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic("read the organization "+d.client.OrganizationID(), err))
-		return
+	// /me carries the actor's organization: a second request only for another one.
+	wanted := d.client.OrganizationID()
+	if wanted == client.CurrentOrganization {
+		wanted = me.Actor.OrganizationID
+	}
+	var org *client.Organization
+	for i := range me.Organizations {
+		if me.Organizations[i].ID == wanted {
+			org = &me.Organizations[i]
+		}
+	}
+	if org == nil {
+		if org, err = d.client.GetOrganization(ctx); err != nil {
+			resp.Diagnostics.Append(apiErrorDiagnostic("read the organization "+d.client.OrganizationID(), err))
+			return
+		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, currentActorModel{
 		ID:                types.StringValue(me.Actor.ID),
