@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -61,6 +62,8 @@ type Client struct {
 	log       Logger
 	retryable *retryablehttp.Client
 	clock     serverClock
+	// created holds the ids of the service accounts this client created.
+	created sync.Map
 }
 
 // New validates cfg and returns a Client.

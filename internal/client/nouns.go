@@ -49,7 +49,18 @@ func (c *Client) GetServiceAccount(ctx context.Context, id string) (*ServiceAcco
 
 // CreateServiceAccount creates a service account without an initial key.
 func (c *Client) CreateServiceAccount(ctx context.Context, req CreateServiceAccountRequest) (*ServiceAccount, error) {
-	return call[ServiceAccount](ctx, c, http.MethodPost, c.orgPath("service-accounts"), req)
+	sa, err := call[ServiceAccount](ctx, c, http.MethodPost, c.orgPath("service-accounts"), req)
+	if err == nil {
+		c.created.Store(sa.ID, struct{}{})
+	}
+	return sa, err
+}
+
+// CreatedServiceAccount tells whether this client created the service account
+// id, so that callers know it started with no keys a moment ago.
+func (c *Client) CreatedServiceAccount(id string) bool {
+	_, ok := c.created.Load(id)
+	return ok
 }
 
 // UpdateServiceAccount changes the fields set in req.

@@ -335,6 +335,13 @@ func (r *serviceAccountKeyResource) warnKeyLimit(ctx context.Context, saID types
 	if r.client == nil || saID.IsUnknown() || saID.IsNull() {
 		return
 	}
+	if r.client.CreatedServiceAccount(saID.ValueString()) {
+		// This is the apply-time plan of a key whose account this same apply has
+		// just created: the account started with no keys, and the plan shown to
+		// the user had no id to ask about. A configuration that gives it more keys
+		// than the limit fails at the create, with the active keys listed.
+		return
+	}
 	keys, err := r.client.ListAPIKeys(ctx, saID.ValueString())
 	if err != nil {
 		tflog.Debug(ctx, "Could not list keys to check the two-key limit at plan time", map[string]any{"error": err.Error()})

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/server"
 )
 
 const keyAddr = "horizon_service_account_key.test"
@@ -419,4 +420,50 @@ func (e *testEnv) serviceAccountIDByName(t *testing.T, name string) (string, err
 		}
 	}
 	return "", fmt.Errorf("no service account named %q", name)
+}
+
+// The plan-time check of the two-key limit lists the account's keys, but not for
+// an account created by the same apply: it started with no keys, so the apply of
+// an account with its keys makes no listing at all. An account that already
+// exists is still checked.
+func TestAccServiceAccountKey_noKeyListingForAnAccountCreatedInTheSameApply(t *testing.T) {
+	t.Parallel()
+	var log syncBuffer
+	env := newTestEnv(t, server.WithLogOutput(&log))
+	listings := func() int { return countLines(log.String(), "method=GET", "/api-keys status=") }
+	keys := func(names ...string) string {
+		cfg := `resource "horizon_service_account" "test" { name = "lister" }` + "\n"
+		for _, n := range names {
+			cfg += fmt.Sprintf(`
+resource "horizon_service_account_key" "%s" {
+  service_account_id = horizon_service_account.test.id
+  name               = "%s"
+}
+`, n, n)
+		}
+		return env.config(cfg)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: keys("a"),
+				Check: func(*terraform.State) error {
+					if n := listings(); n != 0 {
+						return fmt.Errorf("creating an account with its key listed the account's keys %d times, want 0", n)
+					}
+					return nil
+				},
+			},
+			{
+				Config: keys("a", "b"),
+				Check: func(*terraform.State) error {
+					if listings() == 0 {
+						return errors.New("a key for an existing account was planned without checking its active keys")
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
