@@ -157,6 +157,7 @@ func report(w io.Writer, horizon, graph, flat *sample, resources int) {
 			op, h, g, h/g, target, f, h/f, reqs, float64(reqs)/float64(resources))
 	}
 	_ = tw.Flush()
+	fmt.Fprintln(w, "Targets are ratios to the same-graph floor: terraform_data wired like the Horizon configuration.")
 }
 
 func median(v []float64) float64 {
