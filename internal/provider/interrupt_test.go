@@ -51,12 +51,7 @@ func (e *testEnv) workspace(t *testing.T, config string) *tfrun.Workspace {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.WriteFile("main.tf", `terraform {
-  required_providers {
-    horizon = { source = "horizonhq/horizon" }
-  }
-}
-`+config); err != nil {
+	if err := ws.WriteFile("main.tf", tfrun.RequiredProviders+config); err != nil {
 		t.Fatal(err)
 	}
 	return ws
@@ -75,7 +70,7 @@ func TestAccInterruptedApplyConverges(t *testing.T) {
 	// made objects the provider has not yet heard of: the case that would orphan them.
 	env := newTestEnv(t, server.WithCommitLatency(400*time.Millisecond), server.WithLogOutput(&log))
 	const n = 10
-	ws := env.workspace(t, fleetConfig(n))
+	ws := env.workspace(t, tfrun.FleetConfig(n))
 	ctx := t.Context()
 
 	var out bytes.Buffer

@@ -12,37 +12,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
 // fleetSize is the "20 service accounts x (grant + key)" of the reliability figures.
 const fleetSize = 20
-
-func fleetConfig(n int) string {
-	return fmt.Sprintf(`
-data "horizon_server" "weather" {
-  slug = "weather"
-}
-
-resource "horizon_service_account" "fleet" {
-  count = %d
-  name  = "agent-${count.index}"
-}
-
-resource "horizon_server_grant" "fleet" {
-  count              = %d
-  service_account_id = horizon_service_account.fleet[count.index].id
-  server_id          = data.horizon_server.weather.id
-  role               = "user"
-  capabilities       = ["tools"]
-}
-
-resource "horizon_service_account_key" "fleet" {
-  count              = %d
-  service_account_id = horizon_service_account.fleet[count.index].id
-  name               = "primary"
-}
-`, n, n, n)
-}
 
 // syncBuffer collects the server's access log, written from many goroutines.
 type syncBuffer struct {
@@ -116,7 +90,7 @@ func TestAccReliability_lostResponses(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: env.config(fleetConfig(fleetSize)),
+				Config: env.config(tfrun.FleetConfig(fleetSize)),
 				Check: resource.ComposeTestCheckFunc(
 					env.checkFleet(fleetSize),
 					func(*terraform.State) error {
@@ -145,7 +119,7 @@ func TestAccReliability_rateLimited(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: env.config(fleetConfig(fleetSize)),
+				Config: env.config(tfrun.FleetConfig(fleetSize)),
 				Check: resource.ComposeTestCheckFunc(
 					env.checkFleet(fleetSize),
 					func(*terraform.State) error {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
 // Rate limits are shared across an organization, so the requests an operation
@@ -19,7 +21,7 @@ func TestAccRequestBudget(t *testing.T) {
 	env := newTestEnv(t)
 	const n = 4
 	const resources = 3 * n
-	ws := env.workspace(t, fleetConfig(n))
+	ws := env.workspace(t, tfrun.FleetConfig(n))
 	for _, op := range []struct {
 		name string
 		args []string

@@ -87,7 +87,7 @@ func run(args []string, stdout io.Writer) error {
 		config string
 		sample *sample
 	}{
-		{"horizon", horizonConfig(*n), newSample()},
+		{"horizon", tfrun.RequiredProviders + tfrun.FleetConfig(*n), newSample()},
 		{"graph", graphFloorConfig(*n), newSample()},
 		{"flat", flatFloorConfig(resources), newSample()},
 	}
@@ -177,37 +177,6 @@ func medianInt(v []int64) int64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-func horizonConfig(n int) string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    horizon = { source = %q }
-  }
-}
-
-data "horizon_server" "weather" {
-  slug = "weather"
-}
-
-resource "horizon_service_account" "bench" {
-  count = %d
-  name  = "bench-${count.index}"
-}
-
-resource "horizon_server_grant" "bench" {
-  count              = %d
-  service_account_id = horizon_service_account.bench[count.index].id
-  server_id          = data.horizon_server.weather.id
-  role               = "user"
-}
-
-resource "horizon_service_account_key" "bench" {
-  count              = %d
-  service_account_id = horizon_service_account.bench[count.index].id
-  name               = "primary"
-}
-`, tfrun.ProviderAddress, n, n, n)
 }
 
 // graphFloorConfig is the Horizon configuration's graph in terraform_data: the

@@ -1,0 +1,42 @@
+package tfrun
+
+import "fmt"
+
+// RequiredProviders is the terraform block that names this provider, for the
+// configurations that code writes into a workspace.
+var RequiredProviders = fmt.Sprintf(`terraform {
+  required_providers {
+    horizon = { source = %q }
+  }
+}
+`, ProviderAddress)
+
+// FleetConfig is what a platform team provisions, n times over: a service
+// account with a tools grant on the weather server and one API key. The
+// benchmarks, and the tests of faults, interrupts and request counts, apply it.
+func FleetConfig(n int) string {
+	return fmt.Sprintf(`
+data "horizon_server" "weather" {
+  slug = "weather"
+}
+
+resource "horizon_service_account" "fleet" {
+  count = %d
+  name  = "agent-${count.index}"
+}
+
+resource "horizon_server_grant" "fleet" {
+  count              = %d
+  service_account_id = horizon_service_account.fleet[count.index].id
+  server_id          = data.horizon_server.weather.id
+  role               = "user"
+  capabilities       = ["tools"]
+}
+
+resource "horizon_service_account_key" "fleet" {
+  count              = %d
+  service_account_id = horizon_service_account.fleet[count.index].id
+  name               = "primary"
+}
+`, n, n, n)
+}
