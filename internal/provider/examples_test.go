@@ -14,9 +14,7 @@ import (
 // TestExamplesValidate runs `terraform validate` in every directory of examples/
 // with the provider built from this tree, so no example drifts from the schema.
 func TestExamplesValidate(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("runs the Terraform CLI; set TF_ACC=1")
-	}
+	requireCLI(t)
 	t.Parallel()
 	root := filepath.Join("..", "..", "examples")
 	dirs := map[string]bool{}

@@ -14,9 +14,7 @@ import (
 // type with import blocks and -generate-config-out, and asserts that the
 // generated configuration applies (the imports) and then plans with no change.
 func TestAccImportGeneratesConfigThatPlansClean(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("runs the Terraform CLI; set TF_ACC=1")
-	}
+	requireCLI(t)
 	t.Parallel()
 	env := newTestEnv(t)
 	ctx := t.Context()

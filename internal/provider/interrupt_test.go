@@ -19,6 +19,15 @@ var (
 	providerBinErr  error
 )
 
+// requireCLI skips a test that runs the Terraform CLI unless acceptance tests
+// are asked for, as terraform-plugin-testing does for the in-process ones.
+func requireCLI(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("runs the Terraform CLI; set TF_ACC=1")
+	}
+}
+
 // providerBinary builds the provider once per test binary, for tests that run the
 // Terraform CLI the way users do (dev_overrides) instead of in-process.
 func providerBinary(t *testing.T) string {
@@ -61,9 +70,7 @@ func (e *testEnv) workspace(t *testing.T, config string) *tfrun.Workspace {
 // flight leaves a state from which the next apply converges: every object
 // Horizon created is in the state, so nothing is orphaned or created twice.
 func TestAccInterruptedApplyConverges(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("runs the Terraform CLI; set TF_ACC=1")
-	}
+	requireCLI(t)
 	t.Parallel()
 	var log syncBuffer
 	// Responses of committed creates are held, so the interrupt lands while Horizon has

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
@@ -14,9 +13,7 @@ import (
 // holds the object. The data source of the configuration is read once per plan.
 // Counts are exact: there are no faults, so no retries.
 func TestAccRequestBudget(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("runs the Terraform CLI; set TF_ACC=1")
-	}
+	requireCLI(t)
 	t.Parallel()
 	env := newTestEnv(t)
 	const n = 4
