@@ -4,10 +4,57 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
+	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 )
+
+// maxBodyBytes caps request bodies; every valid request is far smaller.
+const maxBodyBytes = 64 << 10
+
+// hasBody reports whether requests of a method carry a body that the
+// server reads.
+func hasBody(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// readBody reads at most maxBodyBytes, however the body is framed: a
+// Content-Length or chunks.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if !hasBody(r.Method) {
+		return nil, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, bodyReadError(err)
+	}
+	return body, nil
+}
+
+// bodyReadError tells the client's faults apart from the server's: a body
+// that is too large (413), too slow (408, after the server's read timeout) or
+// cut off or badly chunked (400).
+func bodyReadError(err error) error {
+	var (
+		tooLarge *http.MaxBytesError
+		netErr   net.Error
+	)
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return &apiError{
+			status:  http.StatusRequestTimeout,
+			code:    "request_timeout",
+			message: "the request body did not arrive in time; send the whole request within the server's read timeout",
+		}
+	default:
+		return invalidBody("the request body could not be read: %s", err.Error())
+	}
+}
 
 // decodeBody decodes a JSON object into dst, which must point to a struct,
 // and turns every failure into a 400. The body's syntax is checked as a

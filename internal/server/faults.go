@@ -136,6 +136,27 @@ func (b *bufferedBody) Read(p []byte) (int, error) {
 
 func (b *bufferedBody) Close() error { return nil }
 
+// loseCommittedResponse applies the faults that only a committed change
+// suffers: it holds the response for WithCommitLatency, then decides
+// (WithFailRate) whether the response is lost. A lost response is never
+// written: the connection is cut, and loseCommittedResponse reports true.
+func (s *Server) loseCommittedResponse(w http.ResponseWriter, status int) bool {
+	if s.commitLatency > 0 {
+		select {
+		case <-time.After(s.commitLatency):
+		case <-s.stopping.Done():
+		}
+	}
+	if !s.faults.dropResponse() {
+		return false
+	}
+	if rec, ok := w.(*responseRecorder); ok {
+		rec.status, rec.dropped = status, true
+	}
+	abortResponse(w)
+	return true
+}
+
 // abortResponse closes the connection without writing anything. Where the
 // connection cannot be hijacked (HTTP/2, a recorder), aborting the handler is
 // net/http's own way of cutting a response off.

@@ -1,30 +1,30 @@
 package server
 
 import (
-	"net/http"
 	"time"
 )
 
-// Handlers return the value to render or an error; the adapter in http.go
-// does the rest. Each has already passed the route's permission check and,
-// when its path names a server, found it discoverable (c.server, c.access).
+// Handlers answer with an apiResponse (status, body, whether something
+// changed) or an error; the adapter in routes.go renders either. Each has
+// already passed the route's permission check and, when its path names a
+// server, found it discoverable (c.server, c.access).
 
-func (s *Server) getMe(c *call) (any, error) {
-	return meJSON{Actor: toActorJSON(c.actor), Organizations: []organizationJSON{toOrganizationJSON(c.org)}}, nil
+func (s *Server) getMe(c *call) (apiResponse, error) {
+	return ok(meJSON{Actor: toActorJSON(c.actor), Organizations: []organizationJSON{toOrganizationJSON(c.org)}}), nil
 }
 
-func (s *Server) getOrganization(c *call) (any, error) {
-	return toOrganizationJSON(c.org), nil
+func (s *Server) getOrganization(c *call) (apiResponse, error) {
+	return ok(toOrganizationJSON(c.org)), nil
 }
 
-func (s *Server) listServers(c *call) (any, error) {
+func (s *Server) listServers(c *call) (apiResponse, error) {
 	servers, err := s.store.ListMCPServers(c.org.ID)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	callerGrants, err := s.store.ServerGrantsOf(c.actor.ID)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	list := serverListJSON{Servers: make([]serverJSON, 0, len(servers))}
 	for _, srv := range servers {
@@ -32,7 +32,7 @@ func (s *Server) listServers(c *call) (any, error) {
 			list.Servers = append(list.Servers, s.toServerJSON(srv))
 		}
 	}
-	return list, nil
+	return ok(list), nil
 }
 
 type createServerRequest struct {
@@ -41,13 +41,13 @@ type createServerRequest struct {
 	Description string `json:"description"`
 }
 
-func (s *Server) createServer(c *call) (any, error) {
+func (s *Server) createServer(c *call) (apiResponse, error) {
 	var req createServerRequest
 	if err := c.decode(&req); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	if err := firstError(validateServerName(req.Name), validateServerSlug(req.Slug), validateDescription(req.Description)); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	srv := MCPServer{
 		ID:             newID("srv_"),
@@ -58,27 +58,27 @@ func (s *Server) createServer(c *call) (any, error) {
 		CreatedAt:      c.now,
 	}
 	if err := s.store.CreateMCPServer(srv); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	return s.toServerJSON(srv), nil
+	return created(s.toServerJSON(srv)), nil
 }
 
 // getServer returns the server that begin resolved, which the caller may
 // discover.
-func (s *Server) getServer(c *call) (any, error) {
-	return s.toServerJSON(c.server), nil
+func (s *Server) getServer(c *call) (apiResponse, error) {
+	return ok(s.toServerJSON(c.server)), nil
 }
 
-func (s *Server) listServiceAccounts(c *call) (any, error) {
+func (s *Server) listServiceAccounts(c *call) (apiResponse, error) {
 	accounts, err := s.store.ListServiceAccounts(c.org.ID)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	list := serviceAccountListJSON{ServiceAccounts: make([]serviceAccountJSON, 0, len(accounts))}
 	for _, sa := range accounts {
 		list.ServiceAccounts = append(list.ServiceAccounts, toServiceAccountJSON(sa))
 	}
-	return list, nil
+	return ok(list), nil
 }
 
 type createServiceAccountRequest struct {
@@ -91,20 +91,20 @@ type createServiceAccountRequest struct {
 // initialKeyName names the key issued by "create_key": true.
 const initialKeyName = "initial"
 
-func (s *Server) createServiceAccount(c *call) (any, error) {
+func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
 	var req createServiceAccountRequest
 	if err := c.decode(&req); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	if err := firstError(validateServiceAccountName(req.Name), validateDescription(req.Description)); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	role, err := parseServiceAccountRole(req.Role)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	if err := authorizeRoleAssignment(c.actor, role); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	sa := ServiceAccount{
 		ID:             newID("sa_"),
@@ -125,23 +125,23 @@ func (s *Server) createServiceAccount(c *call) (any, error) {
 		key = &k
 	}
 	if err := s.store.CreateServiceAccount(sa, key); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	created := createdServiceAccountJSON{serviceAccountJSON: toServiceAccountJSON(sa)}
+	account := createdServiceAccountJSON{serviceAccountJSON: toServiceAccountJSON(sa)}
 	if key != nil {
 		keyJSON := toAPIKeyJSON(*key, c.now)
 		keyJSON.Secret = secret
-		created.APIKey = &keyJSON
+		account.APIKey = &keyJSON
 	}
-	return created, nil
+	return created(account), nil
 }
 
-func (s *Server) getServiceAccount(c *call) (any, error) {
+func (s *Server) getServiceAccount(c *call) (apiResponse, error) {
 	sa, err := s.store.GetServiceAccount(c.org.ID, c.param("sa"))
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	return toServiceAccountJSON(sa), nil
+	return ok(toServiceAccountJSON(sa)), nil
 }
 
 type updateServiceAccountRequest struct {
@@ -151,57 +151,59 @@ type updateServiceAccountRequest struct {
 	Disabled    *bool   `json:"disabled"`
 }
 
-func (s *Server) updateServiceAccount(c *call) (any, error) {
+func (s *Server) updateServiceAccount(c *call) (apiResponse, error) {
 	var req updateServiceAccountRequest
 	if err := c.decode(&req); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	patch := ServiceAccountPatch{Name: req.Name, Description: req.Description, Disabled: req.Disabled}
 	if req.Name != nil {
 		if err := validateServiceAccountName(*req.Name); err != nil {
-			return nil, err
+			return apiResponse{}, err
 		}
 	}
 	if req.Description != nil {
 		if err := validateDescription(*req.Description); err != nil {
-			return nil, err
+			return apiResponse{}, err
 		}
 	}
 	if req.Role != nil {
 		if *req.Role == "" {
-			return nil, invalidField("role", "role must be one of viewer, member or admin (service accounts cannot be owners)")
+			return apiResponse{}, invalidField("role", "role must be one of viewer, member or admin (service accounts cannot be owners)")
 		}
 		role, err := parseServiceAccountRole(*req.Role)
 		if err != nil {
-			return nil, err
+			return apiResponse{}, err
 		}
 		if err := authorizeRoleAssignment(c.actor, role); err != nil {
-			return nil, err
+			return apiResponse{}, err
 		}
 		patch.Role = &role
 	}
 	sa, changed, err := s.store.UpdateServiceAccount(c.org.ID, c.param("sa"), patch, c.now)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	c.unchanged = !changed
-	return toServiceAccountJSON(sa), nil
+	return updated(toServiceAccountJSON(sa), changed), nil
 }
 
-func (s *Server) deleteServiceAccount(c *call) (any, error) {
-	return nil, s.store.DeleteServiceAccount(c.org.ID, c.param("sa"), c.now)
+func (s *Server) deleteServiceAccount(c *call) (apiResponse, error) {
+	if err := s.store.DeleteServiceAccount(c.org.ID, c.param("sa"), c.now); err != nil {
+		return apiResponse{}, err
+	}
+	return deleted(), nil
 }
 
-func (s *Server) listAPIKeys(c *call) (any, error) {
+func (s *Server) listAPIKeys(c *call) (apiResponse, error) {
 	keys, err := s.store.ListAPIKeys(c.org.ID, c.param("sa"))
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys))}
 	for _, k := range keys {
 		list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, c.now))
 	}
-	return list, nil
+	return ok(list), nil
 }
 
 type createAPIKeyRequest struct {
@@ -210,13 +212,13 @@ type createAPIKeyRequest struct {
 	TTLSeconds *int64  `json:"ttl_seconds"`
 }
 
-func (s *Server) createAPIKey(c *call) (any, error) {
+func (s *Server) createAPIKey(c *call) (apiResponse, error) {
 	var req createAPIKeyRequest
 	if err := c.decode(&req); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	if err := validateAPIKeyName(req.Name); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	var (
 		expiresAt time.Time
@@ -224,80 +226,77 @@ func (s *Server) createAPIKey(c *call) (any, error) {
 	)
 	switch {
 	case req.ExpiresAt != nil && req.TTLSeconds != nil:
-		return nil, invalidField("ttl_seconds", "expires_at and ttl_seconds are mutually exclusive; send one of them")
+		return apiResponse{}, invalidField("ttl_seconds", "expires_at and ttl_seconds are mutually exclusive; send one of them")
 	case req.ExpiresAt != nil:
 		expiresAt, err = parseExpiresAt(*req.ExpiresAt, c.now)
 	case req.TTLSeconds != nil:
 		expiresAt, err = parseTTLSeconds(*req.TTLSeconds, c.now)
 	}
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	// The store checks that the account exists under the same lock as the
 	// key limit, so a concurrent delete cannot slip in between.
 	secret := newSecret()
 	key := newAPIKey(c.org.ID, c.param("sa"), req.Name, secret, c.now, expiresAt)
 	if err := s.store.CreateAPIKey(key); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	created := toAPIKeyJSON(key, c.now)
-	created.Secret = secret
-	return created, nil
+	keyJSON := toAPIKeyJSON(key, c.now)
+	keyJSON.Secret = secret
+	return created(keyJSON), nil
 }
 
-func (s *Server) getAPIKey(c *call) (any, error) {
+func (s *Server) getAPIKey(c *call) (apiResponse, error) {
 	key, err := s.store.GetAPIKey(c.org.ID, c.param("sa"), c.param("key"))
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	return toAPIKeyJSON(key, c.now), nil
+	return ok(toAPIKeyJSON(key, c.now)), nil
 }
 
 type updateAPIKeyRequest struct {
 	Name *string `json:"name"`
 }
 
-func (s *Server) updateAPIKey(c *call) (any, error) {
+func (s *Server) updateAPIKey(c *call) (apiResponse, error) {
 	var req updateAPIKeyRequest
 	if err := c.decode(&req); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	if req.Name == nil {
-		c.unchanged = true
 		key, err := s.store.GetAPIKey(c.org.ID, c.param("sa"), c.param("key"))
 		if err != nil {
-			return nil, err
+			return apiResponse{}, err
 		}
-		return toAPIKeyJSON(key, c.now), nil
+		return updated(toAPIKeyJSON(key, c.now), false), nil
 	}
 	if err := validateAPIKeyName(*req.Name); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	key, changed, err := s.store.RenameAPIKey(c.org.ID, c.param("sa"), c.param("key"), *req.Name)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	c.unchanged = !changed
-	return toAPIKeyJSON(key, c.now), nil
+	return updated(toAPIKeyJSON(key, c.now), changed), nil
 }
 
-func (s *Server) revokeAPIKey(c *call) (any, error) {
+func (s *Server) revokeAPIKey(c *call) (apiResponse, error) {
 	key, changed, err := s.store.RevokeAPIKey(c.org.ID, c.param("sa"), c.param("key"), c.now)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	c.unchanged = !changed
-	return toAPIKeyJSON(key, c.now), nil
+	return updated(toAPIKeyJSON(key, c.now), changed), nil
 }
 
-func (s *Server) listServerGrants(c *call) (any, error) {
+func (s *Server) listServerGrants(c *call) (apiResponse, error) {
 	grants, err := s.store.ListServerGrants(c.org.ID, c.param("sa"))
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	callerGrants, err := s.store.ServerGrantsOf(c.actor.ID)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	// A grant names its server, so grants on servers the caller may not
 	// discover are left out, as the servers are from the server list.
@@ -307,7 +306,7 @@ func (s *Server) listServerGrants(c *call) (any, error) {
 			list.ServerGrants = append(list.ServerGrants, toServerGrantJSON(g))
 		}
 	}
-	return list, nil
+	return ok(list), nil
 }
 
 type putServerGrantRequest struct {
@@ -317,21 +316,21 @@ type putServerGrantRequest struct {
 	Capabilities *[]string `json:"capabilities"`
 }
 
-func (s *Server) putServerGrant(c *call) (any, error) {
+func (s *Server) putServerGrant(c *call) (apiResponse, error) {
 	var req putServerGrantRequest
 	if err := c.decode(&req); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	role, err := parseGrantRole(req.Role)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	capabilities, err := parseCapabilities(req.Capabilities)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	if err := authorizeGrantAssignment(c.access, role); err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	grant, outcome, err := s.store.PutServerGrant(Grant{
 		ServiceAccountID: c.param("sa"),
@@ -341,27 +340,31 @@ func (s *Server) putServerGrant(c *call) (any, error) {
 		Capabilities:     capabilities,
 	}, c.now)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
 	switch outcome {
 	case PutCreated:
-		c.status = http.StatusCreated
+		return created(toServerGrantJSON(grant)), nil
 	case PutUnchanged:
-		c.unchanged = true
+		return updated(toServerGrantJSON(grant), false), nil
+	default:
+		return updated(toServerGrantJSON(grant), true), nil
 	}
-	return toServerGrantJSON(grant), nil
 }
 
-func (s *Server) getServerGrant(c *call) (any, error) {
+func (s *Server) getServerGrant(c *call) (apiResponse, error) {
 	grant, err := s.store.GetServerGrant(c.org.ID, c.param("sa"), c.server.ID)
 	if err != nil {
-		return nil, err
+		return apiResponse{}, err
 	}
-	return toServerGrantJSON(grant), nil
+	return ok(toServerGrantJSON(grant)), nil
 }
 
-func (s *Server) deleteServerGrant(c *call) (any, error) {
-	return nil, s.store.DeleteServerGrant(c.org.ID, c.param("sa"), c.server.ID)
+func (s *Server) deleteServerGrant(c *call) (apiResponse, error) {
+	if err := s.store.DeleteServerGrant(c.org.ID, c.param("sa"), c.server.ID); err != nil {
+		return apiResponse{}, err
+	}
+	return deleted(), nil
 }
 
 func newAPIKey(orgID, ownerID, name, secret string, now, expiresAt time.Time) APIKey {

@@ -36,6 +36,52 @@ func newIdempotency(store Store) *idempotency {
 	return &idempotency{store: store, locks: keyedMutex{locks: map[string]*refCountedMutex{}}}
 }
 
+// serveIdempotent dispatches a create that carries an Idempotency-Key: the
+// first request with the key runs the handler and stores its success; a
+// repeat replays that success and changes nothing.
+func (s *Server) serveIdempotent(w http.ResponseWriter, rt route, c *call, key string) {
+	if err := validateIdempotencyKey(key); err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	lookupID := idempotencyLookupID(c.actor.ID, key)
+	fingerprint := requestFingerprint(c.r.Method, c.r.URL.Path, c.body)
+	unlock := s.idempotency.locks.lock(lookupID)
+	defer unlock()
+
+	rec, found, err := s.idempotency.lookup(lookupID, c.now)
+	if err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	if found {
+		if rec.Fingerprint != fingerprint {
+			s.writeError(w, c.r, errIdempotencyKeyReused)
+			return
+		}
+		body, err := s.idempotency.open(rec, key)
+		if err != nil {
+			s.writeError(w, c.r, err)
+			return
+		}
+		writeReplay(w, rec.Status, body)
+		return
+	}
+
+	res, body, err := run(rt, c)
+	if err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	// Only successes are stored: a failed request changed nothing, so a retry
+	// deserves a fresh evaluation (the key limit may have been lifted since).
+	if err := s.idempotency.save(lookupID, key, fingerprint, res.status, body, c.now); err != nil {
+		s.writeError(w, c.r, err)
+		return
+	}
+	s.respond(w, res, body)
+}
+
 func validateIdempotencyKey(key string) error {
 	if len(key) > maxIdempotencyKeyLength {
 		return invalidField("Idempotency-Key", "the Idempotency-Key header must be 1 to %d printable ASCII characters", maxIdempotencyKeyLength)

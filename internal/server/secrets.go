@@ -12,7 +12,7 @@ import (
 // Where secrets are compared, and why each comparison leaks nothing through
 // its timing:
 //
-//   - API keys (authenticate, in http.go): the presented key is hashed with
+//   - API keys (authenticate, in authenticate.go): the presented key is hashed with
 //     SHA-256 and looked up by that hash, and the stored hash is then compared
 //     with subtle.ConstantTimeCompare. The lookup's timing could tell at most
 //     something about a hash, from which no key can be recovered.

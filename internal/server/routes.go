@@ -1,0 +1,148 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// route is one row of the routing table: the pattern, the action the caller's
+// role must allow and the handler. A pattern with a {server} wildcard names a
+// server, which the caller must be able to discover.
+type route struct {
+	pattern string
+	action  action
+	handle  func(*call) (apiResponse, error)
+}
+
+func (s *Server) routes() []route {
+	const org = "/api/v0/organizations/{org}"
+	return []route{
+		{"GET /api/v0/me", actionRead, s.getMe},
+		{"GET " + org, actionRead, s.getOrganization},
+
+		{"GET " + org + "/servers", actionRead, s.listServers},
+		{"POST " + org + "/servers", actionManageServers, s.createServer},
+		{"GET " + org + "/servers/{server}", actionRead, s.getServer},
+
+		{"GET " + org + "/service-accounts", actionRead, s.listServiceAccounts},
+		{"POST " + org + "/service-accounts", actionManageServiceAccounts, s.createServiceAccount},
+		{"GET " + org + "/service-accounts/{sa}", actionRead, s.getServiceAccount},
+		{"PATCH " + org + "/service-accounts/{sa}", actionManageServiceAccounts, s.updateServiceAccount},
+		{"DELETE " + org + "/service-accounts/{sa}", actionManageServiceAccounts, s.deleteServiceAccount},
+
+		{"GET " + org + "/service-accounts/{sa}/api-keys", actionRead, s.listAPIKeys},
+		{"POST " + org + "/service-accounts/{sa}/api-keys", actionManageAPIKeys, s.createAPIKey},
+		{"GET " + org + "/service-accounts/{sa}/api-keys/{key}", actionRead, s.getAPIKey},
+		{"PATCH " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, s.updateAPIKey},
+		{"DELETE " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, s.revokeAPIKey},
+
+		{"GET " + org + "/service-accounts/{sa}/server-grants", actionRead, s.listServerGrants},
+		{"PUT " + org + "/service-accounts/{sa}/server-grants/{server}", actionManageGrants, s.putServerGrant},
+		{"GET " + org + "/service-accounts/{sa}/server-grants/{server}", actionRead, s.getServerGrant},
+		{"DELETE " + org + "/service-accounts/{sa}/server-grants/{server}", actionManageGrants, s.deleteServerGrant},
+	}
+}
+
+// call is what a handler sees: an authenticated, authorized request with its
+// body already read. It only carries the request in; handlers answer with
+// their return value.
+type call struct {
+	r     *http.Request
+	actor Actor
+	org   Organization
+	body  []byte
+	now   time.Time
+	// server and access are set when the path names a server: the server,
+	// and what the caller may do on it.
+	server MCPServer
+	access serverAccess
+}
+
+func (c *call) param(name string) string { return c.r.PathValue(name) }
+
+func (c *call) decode(dst any) error { return decodeBody(c.body, dst) }
+
+func (s *Server) newHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.adapt(rt))
+	}
+	mux.Handle(mcpPattern, http.HandlerFunc(s.serveMCP))
+	mux.Handle("/", s.noRoute(mux))
+	return s.observe(s.injectFaults(mux))
+}
+
+// adapt turns a route's handler into an http.Handler: it runs the checks every
+// request shares, dispatches a create with an Idempotency-Key through the
+// idempotency records, and renders the handler's response or error as JSON.
+func (s *Server) adapt(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.begin(w, r, rt.action)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
+			s.serveIdempotent(w, rt, c, key)
+			return
+		}
+		res, body, err := run(rt, c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.respond(w, res, body)
+	})
+}
+
+// begin runs the checks that precede every handler, in the order their
+// failures are reported: 401, 429, 404 (organization), 404 (server), 403, 413.
+// A hidden server is a 404 before any 403, so that a refusal never confirms
+// that it exists.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, a action) (*call, error) {
+	c, err := s.identify(r)
+	if err != nil {
+		return nil, err
+	}
+	if c.param("server") != "" {
+		if err := s.resolveServer(c); err != nil {
+			return nil, err
+		}
+	}
+	if err := authorize(c.actor, a); err != nil {
+		return nil, err
+	}
+	if c.body, err = readBody(w, r); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// noRoute answers requests that match no route with the JSON error shape,
+// telling 405 (known path, other method) apart from 404.
+func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = method
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allowed = append(allowed, method)
+			}
+		}
+		path := redactPath(r.URL.Path)
+		if len(allowed) > 0 {
+			s.writeError(w, r, &apiError{
+				status:  http.StatusMethodNotAllowed,
+				code:    "method_not_allowed",
+				message: fmt.Sprintf("%s is not supported on %s; use %s", r.Method, path, strings.Join(allowed, ", ")),
+				details: map[string]any{"allowed_methods": allowed},
+				header:  http.Header{"Allow": {strings.Join(allowed, ", ")}},
+			})
+			return
+		}
+		s.writeError(w, r, &apiError{status: http.StatusNotFound, code: "not_found", message: "no API endpoint at " + path})
+	})
+}
