@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -62,8 +61,6 @@ type Client struct {
 	log       Logger
 	retryable *retryablehttp.Client
 	clock     serverClock
-	// created holds the ids of the service accounts this client created.
-	created sync.Map
 }
 
 // New validates cfg and returns a Client.

@@ -518,31 +518,3 @@ func TestLoggingNeverLeaksSecrets(t *testing.T) {
 		t.Errorf("retries logged at Warn with attempts %v, want %v", warnAttempts, want)
 	}
 }
-
-func TestCreatedServiceAccountRemembersOnlySuccessfulCreates(t *testing.T) {
-	t.Parallel()
-	srv, _ := scriptedServer(t,
-		reply{status: http.StatusCreated, body: `{"id":"sa_made"}`},
-		withCode(fail(http.StatusConflict), CodeNameConflict),
-		reply{status: http.StatusOK, body: `{"id":"sa_other"}`},
-	)
-	c := newTestClient(t, srv.URL)
-	ctx := t.Context()
-	if _, err := c.CreateServiceAccount(ctx, CreateServiceAccountRequest{Name: "made"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateServiceAccount(ctx, CreateServiceAccountRequest{Name: "taken"}); err == nil {
-		t.Fatal("the scripted conflict did not fail the create")
-	}
-	if _, err := c.GetServiceAccount(ctx, "sa_other"); err != nil {
-		t.Fatal(err)
-	}
-	for id, want := range map[string]bool{"sa_made": true, "sa_other": false, "": false} {
-		if got := c.CreatedServiceAccount(id); got != want {
-			t.Errorf("CreatedServiceAccount(%q) = %v, want %v", id, got, want)
-		}
-	}
-	if newTestClient(t, srv.URL).CreatedServiceAccount("sa_made") {
-		t.Error("a new client remembers another client's creates")
-	}
-}

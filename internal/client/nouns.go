@@ -49,18 +49,7 @@ func (c *Client) GetServiceAccount(ctx context.Context, id string) (*ServiceAcco
 
 // CreateServiceAccount creates a service account without an initial key.
 func (c *Client) CreateServiceAccount(ctx context.Context, req CreateServiceAccountRequest) (*ServiceAccount, error) {
-	sa, err := call[ServiceAccount](ctx, c, http.MethodPost, c.orgPath("service-accounts"), req)
-	if err == nil {
-		c.created.Store(sa.ID, struct{}{})
-	}
-	return sa, err
-}
-
-// CreatedServiceAccount tells whether this client created the service account
-// id, so that callers know it started with no keys a moment ago.
-func (c *Client) CreatedServiceAccount(id string) bool {
-	_, ok := c.created.Load(id)
-	return ok
+	return call[ServiceAccount](ctx, c, http.MethodPost, c.orgPath("service-accounts"), req)
 }
 
 // UpdateServiceAccount changes the fields set in req.
@@ -94,7 +83,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, serviceAccountID string, req 
 	return call[APIKey](ctx, c, http.MethodPost, c.orgPath("service-accounts", serviceAccountID, "api-keys"), req)
 }
 
-// UpdateAPIKey renames a key.
+// UpdateAPIKey renames a key or brings its expiry forward.
 func (c *Client) UpdateAPIKey(ctx context.Context, serviceAccountID, keyID string, req UpdateAPIKeyRequest) (*APIKey, error) {
 	return call[APIKey](ctx, c, http.MethodPatch, c.orgPath("service-accounts", serviceAccountID, "api-keys", keyID), req)
 }

@@ -50,6 +50,11 @@ type UpdateServiceAccountRequest struct {
 	Disabled    *bool   `json:"disabled,omitempty"`
 }
 
+// MaxActiveKeysPerServiceAccount is Horizon's limit of active keys (neither
+// revoked nor expired) per service account: two, enough to rotate a key
+// without downtime.
+const MaxActiveKeysPerServiceAccount = 2
+
 // API key statuses.
 const (
 	KeyStatusActive  = "active"
@@ -80,9 +85,12 @@ type CreateAPIKeyRequest struct {
 	TTLSeconds *int64 `json:"ttl_seconds,omitempty"`
 }
 
-// UpdateAPIKeyRequest is the body of a key PATCH.
+// UpdateAPIKeyRequest is the body of a key PATCH; nil fields are left alone.
+// ExpiresAt may only bring the key's expiry forward: Horizon refuses a later
+// time with a 400 naming expires_at.
 type UpdateAPIKeyRequest struct {
-	Name *string `json:"name,omitempty"`
+	Name      *string `json:"name,omitempty"`
+	ExpiresAt *string `json:"expires_at,omitempty"`
 }
 
 // Server is an MCP server of an organization.

@@ -2,69 +2,14 @@ package provider
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
-
-var (
-	providerBinOnce sync.Once
-	providerBinDir  string
-	providerBinErr  error
-)
-
-// requireCLI skips a test that runs the Terraform CLI unless acceptance tests
-// are asked for, as terraform-plugin-testing does for the in-process ones.
-func requireCLI(t *testing.T) {
-	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("runs the Terraform CLI; set TF_ACC=1")
-	}
-}
-
-// providerBinary builds the provider once per test binary, for tests that run the
-// Terraform CLI the way users do (dev_overrides) instead of in-process.
-func providerBinary(t *testing.T) string {
-	t.Helper()
-	providerBinOnce.Do(func() {
-		providerBinDir, providerBinErr = os.MkdirTemp("", "horizon-provider-bin-")
-		if providerBinErr == nil {
-			providerBinErr = tfrun.BuildProvider(context.Background(), providerBinDir)
-		}
-	})
-	if providerBinErr != nil {
-		t.Fatalf("building the provider: %v", providerBinErr)
-	}
-	return providerBinDir
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if providerBinDir != "" {
-		_ = os.RemoveAll(providerBinDir)
-	}
-	os.Exit(code)
-}
-
-// workspace is a directory where the Terraform CLI runs against this test's server.
-func (e *testEnv) workspace(t *testing.T, config string) *tfrun.Workspace {
-	t.Helper()
-	ws, err := tfrun.NewWorkspace(t.TempDir(), providerBinary(t),
-		"HORIZON_ENDPOINT="+e.srv.URL(), "HORIZON_API_KEY="+e.srv.BootstrapKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ws.WriteFile("main.tf", tfrun.RequiredProviders+config); err != nil {
-		t.Fatal(err)
-	}
-	return ws
-}
 
 // An apply interrupted with Ctrl-C (SIGINT to terraform) while creates are in
 // flight leaves a state from which the next apply converges: every object

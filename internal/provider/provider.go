@@ -146,8 +146,9 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddError("Invalid Horizon Provider Configuration", err.Error())
 		return
 	}
-	resp.DataSourceData = c
-	resp.ResourceData = c
+	data := &providerData{client: c, keys: newKeyLedger()}
+	resp.DataSourceData = data
+	resp.ResourceData = data
 }
 
 func (p *horizonProvider) Resources(context.Context) []func() resource.Resource {

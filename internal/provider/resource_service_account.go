@@ -33,6 +33,7 @@ const maxDescriptionLength = 1024
 
 type serviceAccountResource struct {
 	client *client.Client
+	keys   *keyLedger
 }
 
 // NewServiceAccountResource returns the horizon_service_account resource.
@@ -117,7 +118,9 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 }
 
 func (r *serviceAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	if p := providerDataFrom(req.ProviderData, &resp.Diagnostics); p != nil {
+		r.client, r.keys = p.client, p.keys
+	}
 }
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -126,6 +129,7 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.keys.applyingChanges()
 	action := fmt.Sprintf("create service account %q", plan.Name.ValueString())
 	ctx, cancel := uninterruptible(ctx)
 	defer cancel()
@@ -138,6 +142,9 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		resp.Diagnostics.Append(serviceAccountDiagnostic(action, err))
 		return
 	}
+	// The account has no keys: the plans of keys created with it in this
+	// apply need not ask Horizon.
+	r.keys.ownerCreated(sa.ID)
 	if plan.Disabled.ValueBool() {
 		disabled := true
 		updated, err := r.client.UpdateServiceAccount(ctx, sa.ID, client.UpdateServiceAccountRequest{Disabled: &disabled})
@@ -160,6 +167,7 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.keys.planning()
 	sa, err := r.client.GetServiceAccount(ctx, state.ID.ValueString())
 	if errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.AddWarning("Service Account Deleted Outside Terraform", fmt.Sprintf(
@@ -183,6 +191,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.keys.applyingChanges()
 	var patch client.UpdateServiceAccountRequest
 	patch.Name = changedString(state.Name, plan.Name)
 	patch.Description = changedString(state.Description, plan.Description)
@@ -206,6 +215,7 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.keys.applyingChanges()
 	err := r.client.DeleteServiceAccount(ctx, state.ID.ValueString())
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("delete service account %s", state.ID.ValueString()), err))
@@ -237,16 +247,4 @@ func changedString(state, plan types.String) *string {
 	}
 	v := plan.ValueString()
 	return &v
-}
-
-// clientFrom extracts the configured client from provider data.
-func clientFrom(data any, diags *diag.Diagnostics) *client.Client {
-	if data == nil {
-		return nil // The provider is not configured yet (validation); the framework calls Configure again.
-	}
-	c, ok := data.(*client.Client)
-	if !ok {
-		diags.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *client.Client, got %T. This is a bug in the provider; please report it.", data))
-	}
-	return c
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -30,13 +30,18 @@ var (
 	_ resource.ResourceWithValidateConfig = (*serviceAccountKeyResource)(nil)
 )
 
-// activeKeyLimit is Horizon's limit of active keys per service account.
-const activeKeyLimit = 2
-
 const maxKeyNameLength = 128
+
+// The bounds of grace_period: under a minute is no grace for a consumer that
+// reloads its secret, and a week covers any reload schedule.
+const (
+	minGracePeriod = time.Minute
+	maxGracePeriod = 7 * 24 * time.Hour
+)
 
 type serviceAccountKeyResource struct {
 	client *client.Client
+	keys   *keyLedger
 }
 
 // NewServiceAccountKeyResource returns the horizon_service_account_key resource.
@@ -50,6 +55,7 @@ type serviceAccountKeyModel struct {
 	TTL              types.String `tfsdk:"ttl"`
 	RenewBefore      types.String `tfsdk:"renew_before"`
 	Keepers          types.Map    `tfsdk:"keepers"`
+	GracePeriod      types.String `tfsdk:"grace_period"`
 	Secret           types.String `tfsdk:"secret"`
 	MaskedSecret     types.String `tfsdk:"masked_secret"`
 	Status           types.String `tfsdk:"status"`
@@ -95,9 +101,10 @@ func (r *serviceAccountKeyResource) Schema(_ context.Context, _ resource.SchemaR
 		MarkdownDescription: "An API key of a service account. The key carries no scope of its own: every request made with it " +
 			"is evaluated against the service account's current role and server grants.\n\n" +
 			"The `secret` is returned by Horizon once, when the key is created, and is kept only in the Terraform state " +
-			"(protect the state accordingly). A service account can hold at most " + fmt.Sprint(activeKeyLimit) + " active keys, " +
+			"(protect the state accordingly). A service account can hold at most " + fmt.Sprint(client.MaxActiveKeysPerServiceAccount) + " active keys, " +
 			"which is exactly what zero-downtime rotation needs: use `lifecycle { create_before_destroy = true }` so the " +
-			"replacement exists before the old key is revoked. Destroying the resource revokes the key immediately.",
+			"replacement exists before the old key is revoked. Destroying the resource revokes the key immediately, " +
+			"or, with `grace_period`, lets it work until the grace period ends.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Id of the key (`key_...`).",
@@ -108,7 +115,6 @@ func (r *serviceAccountKeyResource) Schema(_ context.Context, _ resource.SchemaR
 				MarkdownDescription: "Id of the service account that owns the key (`sa_...`). Changing it creates a new key.",
 				Required:            true,
 				Validators:          []validator.String{idValidator("sa_", "a service account id")},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Name of the key, 1 to %d characters, such as `primary` or the date of rotation. "+
@@ -140,9 +146,18 @@ func (r *serviceAccountKeyResource) Schema(_ context.Context, _ resource.SchemaR
 			"keepers": schema.MapAttribute{
 				MarkdownDescription: "Arbitrary map of strings; changing any value creates a new key. Use it to rotate on an event, " +
 					"such as a new value of a `time_rotating` resource or a deployment version.",
-				ElementType:   types.StringType,
-				Optional:      true,
-				PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+				ElementType: types.StringType,
+				Optional:    true,
+			},
+			"grace_period": schema.StringAttribute{
+				MarkdownDescription: "How long the key keeps working after it is destroyed or replaced, as a Go duration " +
+					"(such as `30m` or `24h`; at least `1m`, at most `168h`). Instead of revoking the key, destroying it brings its expiry " +
+					"forward to the end of the grace period (never later than an `expires_at` it already has), so consumers that pick up " +
+					"the new secret on their own schedule keep working until then. A key in its grace period still counts toward the " +
+					"account's limit of active keys. Without it, destroying revokes the key at once. Changing it updates in place, " +
+					"with no call to Horizon.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator(minGracePeriod, maxGracePeriod)},
 			},
 			"secret": schema.StringAttribute{
 				MarkdownDescription: "The key's secret (`fmcp_...`), to send as `Authorization: Bearer <secret>`. Known only to the " +
@@ -176,120 +191,141 @@ func (r *serviceAccountKeyResource) Schema(_ context.Context, _ resource.SchemaR
 }
 
 func (r *serviceAccountKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	if p := providerDataFrom(req.ProviderData, &resp.Diagnostics); p != nil {
+		r.client, r.keys = p.client, p.keys
+	}
 }
 
 // ValidateConfig refuses a renew_before that is not shorter than ttl: every plan
 // would then replace the key it just created.
 func (r *serviceAccountKeyResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	ttl, renew := configString(ctx, req.Config, "ttl"), configString(ctx, req.Config, "renew_before")
-	if ttl.IsNull() || ttl.IsUnknown() || renew.IsNull() || renew.IsUnknown() {
-		return
-	}
-	dt, errT := time.ParseDuration(ttl.ValueString())
-	dr, errR := time.ParseDuration(renew.ValueString())
-	if errT == nil && errR == nil && dr >= dt {
+	dt, okT := parseDuration(ttl)
+	dr, okR := parseDuration(renew)
+	if okT && okR && dr >= dt {
 		resp.Diagnostics.AddAttributeError(path.Root("renew_before"), "Renewal Window Too Long", fmt.Sprintf(
 			"renew_before (%s) must be shorter than ttl (%s), or every plan would replace the key it just created. "+
 				"A common choice is a quarter of ttl, such as ttl = \"720h\" with renew_before = \"168h\".", renew.ValueString(), ttl.ValueString()))
 	}
 }
 
-// ModifyPlan decides, in one place, what a plan does with a key:
-//   - a create plans an active key, whose expires_at is the configured time, or
-//     unknown (set by Horizon from ttl), or null;
-//   - a key that is no longer active (revoked or expired) is replaced, with a
-//     warning that says which and when, instead of being dropped from state;
-//   - a key within renew_before of its expiry (by Horizon's clock) is replaced,
-//     with a warning;
-//   - expires_at changes (including to or from a ttl) replace the key, but a new
-//     spelling of the same instant does not;
-//   - a create that would exceed the two-key limit is warned about at plan time.
-//
-// Terraform honours RequiresReplace only for attributes whose planned value
-// differs from the state, so each replacement reason also changes a value: status
-// becomes "active", or expires_at becomes unknown.
+// privateCreateCounted marks, in the private state of a replacement's plan,
+// that the ledger has counted its create: Terraform plans a replacement a
+// second time as a create, with this private state, and drops that second
+// plan's warnings.
+const privateCreateCounted = "create_counted"
+
+// ModifyPlan applies the decision of planKey and checkKeyLimit (key_plan.go),
+// after gathering their inputs, and records in the ledger what this plan
+// creates and revokes, for the plans of the account's other keys.
 func (r *serviceAccountKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.unchangedActiveKey(ctx, req) {
+	if req.Plan.Raw.IsNull() {
+		r.planDestroy(ctx, req)
 		return
 	}
-	var plan serviceAccountKeyModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if r.unchangedActiveKey(ctx, req) {
+		r.keys.planning()
+		return
+	}
+	in := keyPlanInput{ConfiguredExpiresAt: configString(ctx, req.Config, "expires_at"), Now: r.now()}
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &in.Proposed)...)
+	if !req.State.Raw.IsNull() {
+		in.Prior = &serviceAccountKeyModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, in.Prior)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	now := r.now()
-	if req.State.Raw.IsNull() {
-		r.planCreate(ctx, &plan, configString(ctx, req.Config, "expires_at"), now, &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	decision := planKey(in)
+	resp.Diagnostics.Append(decision.Diagnostics...)
+	if decision.createsKey(in) && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(r.checkKeyLimit(ctx, in, req, resp)...)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, decision.Planned)...)
+	resp.RequiresReplace = append(resp.RequiresReplace, decision.Replace...)
+}
+
+// planDestroy records in the ledger a key that this plan revokes at once, so
+// that a create planned for its account counts the slot as free.
+func (r *serviceAccountKeyResource) planDestroy(ctx context.Context, req resource.ModifyPlanRequest) {
+	var prior serviceAccountKeyModel
+	if r.keys == nil || req.State.Raw.IsNull() || req.State.Get(ctx, &prior).HasError() {
 		return
 	}
-	var state serviceAccountKeyModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+	r.keys.planning()
+	if prior.GracePeriod.IsNull() && prior.Status.ValueString() == client.KeyStatusActive {
+		r.keys.planRevoke(prior.ServiceAccountID.ValueString(), prior.ID.ValueString())
 	}
-	replace := func(attribute string) { resp.RequiresReplace = append(resp.RequiresReplace, path.Root(attribute)) }
-	who := fmt.Sprintf("API key %s (%q) of service account %s", state.ID.ValueString(), state.Name.ValueString(), state.ServiceAccountID.ValueString())
+}
 
-	plan.Status, plan.RevokedAt = state.Status, state.RevokedAt
-	switch state.Status.ValueString() {
-	case client.KeyStatusRevoked:
-		plan.Status, plan.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
-		replace("status")
-		resp.Diagnostics.AddWarning("API Key Revoked Outside Terraform", fmt.Sprintf(
-			"%s was revoked at %s, outside Terraform. It no longer authenticates, so Terraform plans a replacement key with a new secret.",
-			who, orUnknown(state.RevokedAt)))
-	case client.KeyStatusExpired:
-		plan.Status = types.StringValue(client.KeyStatusActive)
-		replace("status")
-		resp.Diagnostics.AddWarning("API Key Expired", fmt.Sprintf(
-			"%s expired at %s. It no longer authenticates, so Terraform plans a replacement key with a new secret. "+
-				"If expires_at is set in the configuration, set a new time in the future (or use ttl).",
-			who, orUnknown(state.ExpiresAt)))
+// checkKeyLimit gathers what checkKeyLimit decides on: the account's active
+// keys (from Horizon, unless this provider created the account and knows
+// them) and this plan's other key changes, and counts this create in the
+// ledger.
+func (r *serviceAccountKeyResource) checkKeyLimit(ctx context.Context, in keyPlanInput, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) diag.Diagnostics {
+	saID := in.Proposed.ServiceAccountID
+	if r.client == nil || saID.IsUnknown() || saID.IsNull() {
+		return nil
 	}
+	owner := saID.ValueString()
+	var others int
+	if in.Prior == nil {
+		if counted, _ := req.Private.GetKey(ctx, privateCreateCounted); counted != nil {
+			// The second plan of a replacement: counted, and Terraform drops its warnings.
+			return nil
+		}
+		others = r.keys.planCreate(owner)
+	} else {
+		others = r.keys.planCreate(owner)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateCreateCounted, []byte("true"))...)
+	}
+	var listed []activeKey
+	if !r.keys.createdHere(owner) {
+		keys, err := r.client.ListAPIKeys(ctx, owner)
+		switch {
+		case errors.Is(err, client.ErrNotFound):
+			var diags diag.Diagnostics
+			diags.AddAttributeError(path.Root("service_account_id"), "Service Account Not Found", fmt.Sprintf(
+				"Service account %s does not exist in Horizon (or the owner of the provider's API key may not see it), "+
+					"so no key can be created for it. Check service_account_id: refer to a horizon_service_account resource, "+
+					"or look the account up with the horizon_service_account data source.", owner))
+			return diags
+		case err != nil:
+			tflog.Debug(ctx, "Could not list keys to check the key limit at plan time", map[string]any{"error": err.Error()})
+			return nil
+		}
+		listed = activeKeysOf(keys)
+	}
+	limitIn := keyLimitInput{
+		Name: in.Proposed.Name.ValueString(),
+		Keys: r.keys.view(owner, "service account "+owner, client.MaxActiveKeysPerServiceAccount, listed, others),
+	}
+	if in.Prior != nil && in.Prior.ServiceAccountID.Equal(saID) {
+		limitIn.Replacing = in.Prior
+	}
+	diags := checkKeyLimit(limitIn)
+	if len(diags) > 0 && in.Prior == nil && r.keys.inApply(ctx) {
+		// The re-plan of a create during the apply (see keyLedger).
+		return nil
+	}
+	return diags
+}
 
-	// The configuration, not the plan, says what the user asked for: Terraform
-	// copies the state into an Optional+Computed attribute that is not configured.
-	configured := configString(ctx, req.Config, "expires_at")
-	switch {
-	case configured.IsUnknown():
-		plan.ExpiresAt = types.StringUnknown()
-		replace("expires_at")
-	case !configured.IsNull():
-		if sameInstant(configured, state.ExpiresAt) {
-			plan.ExpiresAt = state.ExpiresAt
-		} else {
-			plan.ExpiresAt = configured
-			replace("expires_at")
-		}
-	case !plan.TTL.IsNull():
-		// A ttl that is unchanged, or newly written for a key that already has an
-		// expiry (an imported key), keeps the key; any other change makes a new one.
-		if !state.ExpiresAt.IsNull() && (state.TTL.IsNull() || sameDuration(state.TTL, plan.TTL)) {
-			plan.ExpiresAt = state.ExpiresAt
-		} else {
-			plan.ExpiresAt = types.StringUnknown()
-			replace("expires_at")
-		}
-	default:
-		plan.ExpiresAt = types.StringNull()
-		if !state.ExpiresAt.IsNull() {
-			replace("expires_at")
+func activeKeysOf(keys []client.APIKey) []activeKey {
+	var active []activeKey
+	for _, k := range keys {
+		if k.Status == client.KeyStatusActive {
+			active = append(active, activeKey{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, ExpiresAt: derefOr(k.ExpiresAt, "")})
 		}
 	}
+	return active
+}
 
-	if plan.Status.ValueString() == client.KeyStatusActive && state.Status.ValueString() == client.KeyStatusActive {
-		if due, at := renewalDue(plan, now); due {
-			plan.ExpiresAt = types.StringUnknown()
-			replace("expires_at")
-			resp.Diagnostics.AddWarning("API Key Due for Renewal", fmt.Sprintf(
-				"%s expires at %s, which is within renew_before (%s) of now (%s by Horizon's clock), so Terraform plans a replacement key. "+
-					"With lifecycle { create_before_destroy = true }, the new key is created before this one is revoked.",
-				who, state.ExpiresAt.ValueString(), plan.RenewBefore.ValueString(), at.Format(time.RFC3339)))
-		}
+func derefOr(s *string, fallback string) string {
+	if s == nil {
+		return fallback
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	return *s
 }
 
 // unchangedActiveKey is the fast path of the most common plan, a refresh that
@@ -306,87 +342,6 @@ func (r *serviceAccountKeyResource) unchangedActiveKey(ctx context.Context, req 
 		return false
 	}
 	return status.ValueString() == client.KeyStatusActive && renewBefore.IsNull()
-}
-
-// planCreate fills in what a new key will look like, and checks what can only be
-// checked against Horizon: an expiry in the past, and the two-key limit.
-func (r *serviceAccountKeyResource) planCreate(ctx context.Context, plan *serviceAccountKeyModel, configured types.String, now time.Time, diags *diag.Diagnostics) {
-	plan.Status, plan.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
-	plan.ExpiresAt = configured
-	switch {
-	case !plan.TTL.IsNull():
-		plan.ExpiresAt = types.StringUnknown()
-	case configured.IsUnknown() || configured.IsNull():
-	default:
-		if at, err := time.Parse(time.RFC3339, plan.ExpiresAt.ValueString()); err == nil && !at.After(now) {
-			diags.AddAttributeError(path.Root("expires_at"), "Expiry In the Past", fmt.Sprintf(
-				"expires_at %s is not in the future (Horizon's time is %s), so a key created now would never work. "+
-					"Set a time in the future, or use ttl to have Horizon compute the expiry at creation.",
-				plan.ExpiresAt.ValueString(), now.Format(time.RFC3339)))
-		}
-	}
-	r.warnKeyLimit(ctx, plan.ServiceAccountID, plan.Name.ValueString(), diags)
-}
-
-// warnKeyLimit tells, at plan time, that a create will hit the two-key limit
-// unless this same apply revokes a key first. It cannot see the rest of the plan,
-// so it says which orders of operation work.
-func (r *serviceAccountKeyResource) warnKeyLimit(ctx context.Context, saID types.String, name string, diags *diag.Diagnostics) {
-	if r.client == nil || saID.IsUnknown() || saID.IsNull() {
-		return
-	}
-	if r.client.CreatedServiceAccount(saID.ValueString()) {
-		// This is the apply-time plan of a key whose account this same apply has
-		// just created: the account started with no keys, and the plan shown to
-		// the user had no id to ask about. A configuration that gives it more keys
-		// than the limit fails at the create, with the active keys listed.
-		return
-	}
-	keys, err := r.client.ListAPIKeys(ctx, saID.ValueString())
-	if err != nil {
-		tflog.Debug(ctx, "Could not list keys to check the two-key limit at plan time", map[string]any{"error": err.Error()})
-		return
-	}
-	var active []client.KeySketch
-	for _, k := range keys {
-		if k.Status == client.KeyStatusActive {
-			active = append(active, client.KeySketch{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt})
-		}
-	}
-	if len(active) < activeKeyLimit {
-		return
-	}
-	diags.AddAttributeWarning(path.Root("service_account_id"), "Service Account Key Limit Will Be Reached", fmt.Sprintf(
-		"Creating API key %q needs a free slot, but service account %s already has %d active keys, the most Horizon allows (limit %d):\n%s\n"+
-			"The create succeeds only if this apply revokes one of them first: a replacement without create_before_destroy, "+
-			"or the destroy of another key of this account. With create_before_destroy, revoke one of these keys before applying.",
-		name, saID.ValueString(), len(active), activeKeyLimit, describeKeys(active)))
-}
-
-// describeKeys lists keys one per line, for diagnostics about the key limit.
-func describeKeys(keys []client.KeySketch) string {
-	var b strings.Builder
-	for _, k := range keys {
-		expires := "never expires"
-		if k.ExpiresAt != nil {
-			expires = "expires " + *k.ExpiresAt
-		}
-		fmt.Fprintf(&b, "  - %s (%q), created %s, %s\n", k.ID, k.Name, k.CreatedAt, expires)
-	}
-	return b.String()
-}
-
-// renewalDue tells whether now is within renew_before of the key's expiry.
-func renewalDue(m serviceAccountKeyModel, now time.Time) (bool, time.Time) {
-	if m.RenewBefore.IsNull() || m.RenewBefore.IsUnknown() || m.ExpiresAt.IsNull() || m.ExpiresAt.IsUnknown() {
-		return false, now
-	}
-	before, errD := time.ParseDuration(m.RenewBefore.ValueString())
-	expires, errT := time.Parse(time.RFC3339, m.ExpiresAt.ValueString())
-	if errD != nil || errT != nil {
-		return false, now
-	}
-	return !now.Before(expires.Add(-before)), now
 }
 
 // now is Horizon's current time as last seen by the client, or the local time
@@ -410,31 +365,6 @@ func configString(ctx context.Context, config tfsdk.Config, attribute string) ty
 	return v
 }
 
-func sameDuration(a, b types.String) bool {
-	if a.IsNull() || a.IsUnknown() || b.IsNull() || b.IsUnknown() {
-		return false
-	}
-	da, errA := time.ParseDuration(a.ValueString())
-	db, errB := time.ParseDuration(b.ValueString())
-	return errA == nil && errB == nil && da == db
-}
-
-func sameInstant(a, b types.String) bool {
-	if a.IsNull() || a.IsUnknown() || b.IsNull() || b.IsUnknown() {
-		return false
-	}
-	ta, errA := time.Parse(time.RFC3339, a.ValueString())
-	tb, errB := time.Parse(time.RFC3339, b.ValueString())
-	return errA == nil && errB == nil && ta.Equal(tb)
-}
-
-func orUnknown(v types.String) string {
-	if v.IsNull() || v.IsUnknown() {
-		return "an unknown time"
-	}
-	return v.ValueString()
-}
-
 func (r *serviceAccountKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan serviceAccountKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -443,24 +373,28 @@ func (r *serviceAccountKeyResource) Create(ctx context.Context, req resource.Cre
 	}
 	saID := plan.ServiceAccountID.ValueString()
 	body := client.CreateAPIKeyRequest{Name: plan.Name.ValueString()}
-	if !plan.TTL.IsNull() {
-		ttl, err := time.ParseDuration(plan.TTL.ValueString())
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("ttl"), "Invalid Duration", checkDuration(plan.TTL.ValueString(), minTTL, maxTTL))
-			return
-		}
+	if ttl, ok := parseDuration(plan.TTL); ok {
 		seconds := int64(ttl / time.Second)
 		body.TTLSeconds = &seconds
 	} else {
 		body.ExpiresAt = plan.ExpiresAt.ValueStringPointer()
 	}
+	r.keys.applyingChanges()
 	ctx, cancel := uninterruptible(ctx)
 	defer cancel()
+	revokesBefore := r.keys.revokeCount(saID)
 	key, err := r.client.CreateAPIKey(ctx, saID, body)
+	if errors.Is(err, client.ErrKeyLimitExceeded) && r.keys.waitForRevokes(ctx, saID, revokesBefore) {
+		// This apply was revoking a key of the account while Horizon refused:
+		// the revoke has finished now, so the slot is free.
+		key, err = r.client.CreateAPIKey(ctx, saID, body)
+	}
 	if err != nil {
-		resp.Diagnostics.Append(keyCreateDiagnostic(saID, plan.Name.ValueString(), err))
+		r.keys.settleCreate(saID, nil)
+		resp.Diagnostics.Append(r.keyCreateDiagnostic(saID, plan.Name.ValueString(), err))
 		return
 	}
+	r.keys.settleCreate(saID, &activeKey{ID: key.ID, Name: key.Name, CreatedAt: key.CreatedAt, ExpiresAt: derefOr(key.ExpiresAt, "")})
 	plan.fromAPI(key)
 	plan.Secret = types.StringValue(key.Secret)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -472,6 +406,7 @@ func (r *serviceAccountKeyResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.keys.planning()
 	key, err := r.client.GetAPIKey(ctx, state.ServiceAccountID.ValueString(), state.ID.ValueString())
 	if errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.AddWarning("API Key Deleted Outside Terraform", fmt.Sprintf(
@@ -489,6 +424,9 @@ func (r *serviceAccountKeyResource) Read(ctx context.Context, req resource.ReadR
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
+// Update renames the key. Every other configurable attribute either replaces
+// the key or, like grace_period, only matters to the provider: changing it
+// calls no API. The plan already holds every other value (planKey).
 func (r *serviceAccountKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state serviceAccountKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -496,30 +434,83 @@ func (r *serviceAccountKeyResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Only name can change in place; every other configurable attribute forces a new key.
-	key, err := r.client.UpdateAPIKey(ctx, state.ServiceAccountID.ValueString(), state.ID.ValueString(),
-		client.UpdateAPIKeyRequest{Name: plan.Name.ValueStringPointer()})
-	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("rename API key %s of service account %s",
-			state.ID.ValueString(), state.ServiceAccountID.ValueString()), err))
-		return
+	r.keys.applyingChanges()
+	if !plan.Name.Equal(state.Name) {
+		key, err := r.client.UpdateAPIKey(ctx, state.ServiceAccountID.ValueString(), state.ID.ValueString(),
+			client.UpdateAPIKeyRequest{Name: plan.Name.ValueStringPointer()})
+		if err != nil {
+			resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("rename API key %s of service account %s",
+				state.ID.ValueString(), state.ServiceAccountID.ValueString()), err))
+			return
+		}
+		plan.fromAPI(key)
 	}
-	plan.fromAPI(key)
-	plan.Secret = state.Secret
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
+// Delete revokes the key, or, with a grace period, brings its expiry forward to
+// the end of the grace period.
 func (r *serviceAccountKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state serviceAccountKeyModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, err := r.client.RevokeAPIKey(ctx, state.ServiceAccountID.ValueString(), state.ID.ValueString())
-	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("revoke API key %s of service account %s",
-			state.ID.ValueString(), state.ServiceAccountID.ValueString()), err))
+	r.keys.applyingChanges()
+	saID, keyID := state.ServiceAccountID.ValueString(), state.ID.ValueString()
+	if grace, ok := parseDuration(state.GracePeriod); ok {
+		resp.Diagnostics.Append(r.retire(ctx, state, grace)...)
+		return
 	}
+	end := r.keys.beginRevoke(saID, keyID)
+	_, err := r.client.RevokeAPIKey(ctx, saID, keyID)
+	end(err == nil)
+	if err != nil && !errors.Is(err, client.ErrNotFound) {
+		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("revoke API key %s of service account %s", keyID, saID), err))
+	}
+}
+
+// retire gives a destroyed key its grace period: its expiry moves forward to
+// now + grace by Horizon's clock, unless it already expires sooner.
+func (r *serviceAccountKeyResource) retire(ctx context.Context, state serviceAccountKeyModel, grace time.Duration) diag.Diagnostics {
+	saID, keyID := state.ServiceAccountID.ValueString(), state.ID.ValueString()
+	action := fmt.Sprintf("start the grace period of API key %s of service account %s", keyID, saID)
+	var diags diag.Diagnostics
+	now, known := r.client.ServerTime()
+	if !known {
+		// The first request of this process: reading the key tells Horizon's
+		// time, and its current expiry.
+		key, err := r.client.GetAPIKey(ctx, saID, keyID)
+		if errors.Is(err, client.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			diags.Append(apiErrorDiagnostic(action, err))
+			return diags
+		}
+		state.fromAPI(key)
+		now, _ = r.client.ServerTime()
+	}
+	end := graceEnd(now, grace)
+	if state.Status.ValueString() != client.KeyStatusActive {
+		return nil
+	}
+	if current, ok := parseTime(state.ExpiresAt); ok && !current.After(end) {
+		// Its expiry is already sooner, and Horizon never lets it move later.
+		return nil
+	}
+	expiresAt := end.Format(time.RFC3339)
+	_, err := r.client.UpdateAPIKey(ctx, saID, keyID, client.UpdateAPIKeyRequest{ExpiresAt: &expiresAt})
+	if apiErr, ok := client.AsAPIError(err); ok && (apiErr.StatusCode == http.StatusNotFound || apiErr.Field() == "expires_at") {
+		// Gone, or it expires sooner already (changed since the refresh).
+		return nil
+	}
+	if err != nil {
+		diags.Append(apiErrorDiagnostic(action, err))
+		return diags
+	}
+	r.keys.retire(saID, keyID, expiresAt)
+	return nil
 }
 
 func (r *serviceAccountKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -533,26 +524,38 @@ func (r *serviceAccountKeyResource) ImportState(ctx context.Context, req resourc
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
 }
 
-// keyCreateDiagnostic explains the two-key limit, the one create failure users
-// hit in normal operation, and how to get past it.
-func keyCreateDiagnostic(saID, name string, err error) diag.Diagnostic {
+// keyCreateDiagnostic explains the key limit, the one create failure users hit
+// in normal operation, and how to get past it.
+func (r *serviceAccountKeyResource) keyCreateDiagnostic(saID, name string, err error) diag.Diagnostic {
 	action := fmt.Sprintf("create API key %q for service account %s", name, saID)
 	apiErr, ok := client.AsAPIError(err)
 	if !ok {
 		return apiErrorDiagnostic(action, err)
+	}
+	if apiErr.StatusCode == http.StatusNotFound && apiErr.Resource() == "service_account" {
+		return diag.NewAttributeErrorDiagnostic(path.Root("service_account_id"), "Service Account Not Found", fmt.Sprintf(
+			"Could not %s: the service account does not exist in Horizon (or the owner of the provider's API key may not see it). "+
+				"Check service_account_id.", action))
 	}
 	limit, ok := apiErr.KeyLimit()
 	if !ok {
 		return apiErrorDiagnostic(action, err)
 	}
 	if limit.Limit == 0 {
-		limit.Limit = activeKeyLimit
+		limit.Limit = client.MaxActiveKeysPerServiceAccount
 	}
+	active := make([]activeKey, len(limit.ActiveKeys))
+	for i, k := range limit.ActiveKeys {
+		active[i] = activeKey{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, ExpiresAt: derefOr(k.ExpiresAt, "")}
+	}
+	r.keys.markRetiring(saID, active)
 	return diag.NewAttributeErrorDiagnostic(path.Root("service_account_id"), "Service Account Key Limit Reached", fmt.Sprintf(
 		"Could not %s: service account %s already has %d active keys, the most Horizon allows (limit %d):\n%s\n"+
 			"Two keys exist to allow zero-downtime rotation: the replacement is created while the old key still works, then the old key is revoked. "+
 			"To proceed, either:\n"+
 			"  1. keep at most one other active key for this account and rotate with lifecycle { create_before_destroy = true }, or\n"+
-			"  2. revoke one of the keys above first (remove its horizon_service_account_key resource, or revoke it in Horizon), then apply again.",
-		action, saID, len(limit.ActiveKeys), limit.Limit, describeKeys(limit.ActiveKeys)))
+			"  2. revoke one of the keys above first (remove its horizon_service_account_key resource, or revoke it in Horizon), then apply again.\n"+
+			"A key that expires, such as one in the grace period of an earlier rotation (grace_period), keeps its slot until it expires: "+
+			"apply again after that, or revoke it in Horizon once its consumers use the new key.",
+		action, saID, len(limit.ActiveKeys), limit.Limit, describeActiveKeys(active)))
 }

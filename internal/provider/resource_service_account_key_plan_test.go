@@ -2,22 +2,30 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/server"
 )
 
-// These tests call ModifyPlan directly, because terraform-plugin-testing cannot
-// observe the warnings a plan carries: they pin the warnings' text and the
-// replacement decision. The acceptance tests pin the resulting plans end to end.
+// These tests call ModifyPlan directly, as Terraform would, against a
+// reference server: they pin how ModifyPlan gathers the decision's inputs
+// (Horizon's clock, the account's keys, the ledger of this plan's other key
+// changes) and the warnings that come out. key_plan_test.go pins the decision
+// itself; the acceptance tests pin the resulting plans end to end.
 
 func baseKeyModel() serviceAccountKeyModel {
 	return serviceAccountKeyModel{
@@ -28,6 +36,7 @@ func baseKeyModel() serviceAccountKeyModel {
 		TTL:              types.StringNull(),
 		RenewBefore:      types.StringNull(),
 		Keepers:          types.MapNull(types.StringType),
+		GracePeriod:      types.StringNull(),
 		Secret:           types.StringValue("fmcp_" + strings.Repeat("x", 43)),
 		MaskedSecret:     types.StringValue("fmcp_xxxx...xxxx"),
 		Status:           types.StringValue(client.KeyStatusActive),
@@ -40,38 +49,59 @@ func baseKeyModel() serviceAccountKeyModel {
 func configOf(m serviceAccountKeyModel) serviceAccountKeyModel {
 	return serviceAccountKeyModel{
 		ServiceAccountID: m.ServiceAccountID, Name: m.Name, ExpiresAt: m.ExpiresAt, TTL: m.TTL,
-		RenewBefore: m.RenewBefore, Keepers: m.Keepers,
+		RenewBefore: m.RenewBefore, Keepers: m.Keepers, GracePeriod: m.GracePeriod,
 		ID: types.StringNull(), Secret: types.StringNull(), MaskedSecret: types.StringNull(),
 		Status: types.StringNull(), CreatedAt: types.StringNull(), RevokedAt: types.StringNull(),
 	}
 }
 
-// modifyPlan runs ModifyPlan for a key whose state is state (nil for a create)
-// and whose configuration and proposed plan are derived from planned.
+// modifyPlan runs ModifyPlan for a key whose state is state (nil for a
+// create), whose configuration and proposed plan are derived from planned.
 func modifyPlan(t *testing.T, r *serviceAccountKeyResource, state *serviceAccountKeyModel, planned serviceAccountKeyModel) resource.ModifyPlanResponse {
 	t.Helper()
+	return runModifyPlan(t, r, state, &planned)
+}
+
+// runModifyPlan is modifyPlan that also plans a destroy (planned nil).
+func runModifyPlan(t *testing.T, r *serviceAccountKeyResource, state, planned *serviceAccountKeyModel) resource.ModifyPlanResponse {
+	t.Helper()
 	ctx := context.Background()
-	var schemaResp resource.SchemaResponse
-	r.Schema(ctx, resource.SchemaRequest{}, &schemaResp)
-	sch := schemaResp.Schema
-	toRaw := func(m serviceAccountKeyModel) tfsdk.State {
-		st := tfsdk.State{Schema: sch}
-		if diags := st.Set(ctx, m); diags.HasError() {
-			t.Fatalf("building a value: %v", diags)
-		}
-		return st
+	sch := keySchema(t)
+	var config *serviceAccountKeyModel
+	if planned != nil {
+		c := configOf(*planned)
+		config = &c
 	}
 	req := resource.ModifyPlanRequest{
-		Config: tfsdk.Config{Schema: sch, Raw: toRaw(configOf(planned)).Raw},
-		Plan:   tfsdk.Plan{Schema: sch, Raw: toRaw(planned).Raw},
-		State:  tfsdk.State{Schema: sch, Raw: tftypes.NewValue(sch.Type().TerraformType(ctx), nil)},
-	}
-	if state != nil {
-		req.State = toRaw(*state)
+		Config: tfsdk.Config{Schema: sch, Raw: keyValue(t, config)},
+		Plan:   tfsdk.Plan{Schema: sch, Raw: keyValue(t, planned)},
+		State:  tfsdk.State{Schema: sch, Raw: keyValue(t, state)},
 	}
 	resp := resource.ModifyPlanResponse{Plan: req.Plan}
 	r.ModifyPlan(ctx, req, &resp)
 	return resp
+}
+
+func keySchema(t *testing.T) schema.Schema {
+	t.Helper()
+	var resp resource.SchemaResponse
+	(&serviceAccountKeyResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	return resp.Schema
+}
+
+// keyValue is m as Terraform sends it; nil is a null object.
+func keyValue(t *testing.T, m *serviceAccountKeyModel) tftypes.Value {
+	t.Helper()
+	ctx := context.Background()
+	sch := keySchema(t)
+	if m == nil {
+		return tftypes.NewValue(sch.Type().TerraformType(ctx), nil)
+	}
+	st := tfsdk.State{Schema: sch}
+	if diags := st.Set(ctx, *m); diags.HasError() {
+		t.Fatalf("building a value: %v", diags)
+	}
+	return st.Raw
 }
 
 func requiresReplace(resp resource.ModifyPlanResponse, attribute string) bool {
@@ -91,38 +121,6 @@ func warningsOf(resp resource.ModifyPlanResponse) string {
 	return b.String()
 }
 
-func TestModifyPlan_revokedAndExpiredKeysAreReplacedWithAWarning(t *testing.T) {
-	t.Parallel()
-	r := &serviceAccountKeyResource{}
-
-	revoked := baseKeyModel()
-	revoked.Status, revoked.RevokedAt = types.StringValue(client.KeyStatusRevoked), types.StringValue("2026-11-20T10:00:00Z")
-	resp := modifyPlan(t, r, &revoked, revoked)
-	if !requiresReplace(resp, "status") {
-		t.Errorf("a revoked key must be replaced; RequiresReplace = %v", resp.RequiresReplace)
-	}
-	if w := warningsOf(resp); !strings.Contains(w, "API Key Revoked Outside Terraform") || !strings.Contains(w, "revoked at 2026-11-20T10:00:00Z") ||
-		!strings.Contains(w, `key_aaaaaaaaaaaaaaaa ("primary") of service account sa_aaaaaaaaaaaaaaaa`) {
-		t.Errorf("warning does not say which key was revoked and when:\n%s", w)
-	}
-
-	expired := baseKeyModel()
-	expired.Status, expired.ExpiresAt = types.StringValue(client.KeyStatusExpired), types.StringValue("2026-11-21T00:00:00Z")
-	resp = modifyPlan(t, r, &expired, expired)
-	if !requiresReplace(resp, "status") {
-		t.Errorf("an expired key must be replaced; RequiresReplace = %v", resp.RequiresReplace)
-	}
-	if w := warningsOf(resp); !strings.Contains(w, "API Key Expired") || !strings.Contains(w, "expired at 2026-11-21T00:00:00Z") {
-		t.Errorf("warning does not say when the key expired:\n%s", w)
-	}
-
-	active := baseKeyModel()
-	resp = modifyPlan(t, r, &active, active)
-	if len(resp.RequiresReplace) != 0 || resp.Diagnostics.WarningsCount() != 0 {
-		t.Errorf("an active key must be left alone; RequiresReplace = %v, warnings:\n%s", resp.RequiresReplace, warningsOf(resp))
-	}
-}
-
 func TestModifyPlan_renewBeforeUsesHorizonsClock(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
@@ -133,7 +131,7 @@ func TestModifyPlan_renewBeforeUsesHorizonsClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	horizonNow := env.clock.Now()
-	r := &serviceAccountKeyResource{client: c}
+	r := planningResource(c)
 
 	key := baseKeyModel()
 	key.TTL, key.RenewBefore = types.StringValue("720h"), types.StringValue("168h")
@@ -160,28 +158,36 @@ func TestModifyPlan_renewBeforeUsesHorizonsClock(t *testing.T) {
 	}
 }
 
+// planningResource is the key resource of a provider that serves a plan (it
+// has refreshed something), as in `terraform plan`.
+func planningResource(c *client.Client) *serviceAccountKeyResource {
+	keys := newKeyLedger()
+	keys.planning()
+	return &serviceAccountKeyResource{client: c, keys: keys}
+}
+
+// newKeyPlan is the proposed plan of a new key of saID.
+func newKeyPlan(saID, name string) serviceAccountKeyModel {
+	planned := configOf(baseKeyModel())
+	planned.ServiceAccountID, planned.Name = types.StringValue(saID), types.StringValue(name)
+	return planned
+}
+
 func TestModifyPlan_createWarnsAtTheKeyLimit(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
 	saID, _ := env.serviceAccountKey(t, "full", "member")
-	// A provider that did not create the account, as in any plan after the apply that did.
-	r := &serviceAccountKeyResource{client: apiClient(env.srv.URL(), env.srv.BootstrapKey())}
+	r := planningResource(env.api)
 
-	planned := configOf(baseKeyModel())
-	planned.ServiceAccountID = types.StringValue(saID)
-	planned.Name = types.StringValue("third")
-
-	resp := modifyPlan(t, r, nil, planned)
-	if resp.Diagnostics.WarningsCount() != 0 {
+	if resp := modifyPlan(t, r, nil, newKeyPlan(saID, "second")); resp.Diagnostics.WarningsCount() != 0 {
 		t.Errorf("one active key leaves room: want no warning, got:\n%s", warningsOf(resp))
 	}
 
-	if _, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "second"}); err != nil {
-		t.Fatal(err)
-	}
-	resp = modifyPlan(t, r, nil, planned)
+	// A third key in the same plan passes the limit: the ledger counted the second.
+	resp := modifyPlan(t, r, nil, newKeyPlan(saID, "third"))
 	w := warningsOf(resp)
-	for _, want := range []string{"Service Account Key Limit Will Be Reached", `Creating API key "third"`, saID, "limit 2", `("full")`, `("second")`, "create_before_destroy"} {
+	for _, want := range []string{"Service Account Key Limit Will Be Reached", `Creating API key "third"`, saID, "2 Horizon allows", `("full")`,
+		"This plan also creates 1 other key(s)"} {
 		if !strings.Contains(w, want) {
 			t.Errorf("limit warning lacks %q:\n%s", want, w)
 		}
@@ -190,11 +196,154 @@ func TestModifyPlan_createWarnsAtTheKeyLimit(t *testing.T) {
 		t.Errorf("the limit is a warning at plan time, not an error: %v", resp.Diagnostics)
 	}
 
-	// The client that created the account skips the listing: that is the apply
-	// that creates the account and its keys together.
-	creator := &serviceAccountKeyResource{client: env.api}
-	if resp := modifyPlan(t, creator, nil, planned); resp.Diagnostics.WarningsCount() != 0 {
-		t.Errorf("the apply that created the account listed its keys:\n%s", warningsOf(resp))
+	// In a new plan (a new provider), the account holding two keys is enough.
+	if _, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	r = planningResource(env.api)
+	if w := warningsOf(modifyPlan(t, r, nil, newKeyPlan(saID, "third"))); !strings.Contains(w, `("second")`) || !strings.Contains(w, "It holds 2 active key(s)") {
+		t.Errorf("limit warning does not list the active keys:\n%s", w)
+	}
+}
+
+func TestModifyPlan_accountCreatedByThisProviderIsNotListed(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	env := newTestEnv(t, server.WithLogOutput(logs))
+	saID, _ := env.serviceAccountKey(t, "made-here", "member")
+	r := planningResource(env.api)
+	// This provider created the account in this apply, so it started with no
+	// keys, and the plans of its keys need not ask Horizon.
+	r.keys.ownerCreated(saID)
+	before := countLines(logs.String(), "GET", "/api-keys")
+	for _, name := range []string{"a", "b"} {
+		if resp := modifyPlan(t, r, nil, newKeyPlan(saID, name)); resp.Diagnostics.WarningsCount() != 0 {
+			t.Errorf("key %s: want no warning, got:\n%s", name, warningsOf(resp))
+		}
+	}
+	if w := warningsOf(modifyPlan(t, r, nil, newKeyPlan(saID, "c"))); !strings.Contains(w, "This plan also creates 2 other key(s)") {
+		t.Errorf("a third key of an account created here must still be warned about:\n%s", w)
+	}
+	if n := countLines(logs.String(), "GET", "/api-keys") - before; n != 0 {
+		t.Errorf("the plans listed the keys of an account this provider created %d times", n)
+	}
+}
+
+// A replacement is planned twice, the second time as a create carrying the
+// first plan's private state (node_resource_abstract_instance.go in
+// Terraform); this runs both through the provider's protocol server, as
+// Terraform does, and checks that the first warns and the pair counts as one
+// create.
+func TestModifyPlan_replacementWarnsOnceAndCountsOnce(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	saID, _ := env.serviceAccountKey(t, "rotating", "member")
+	keys, err := env.api.ListAPIKeys(t.Context(), saID)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("keys = %v, %v", keys, err)
+	}
+	if _, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "secondary"}); err != nil {
+		t.Fatal(err)
+	}
+	p := env.protoProvider(t)
+	prior := baseKeyModel()
+	prior.ID, prior.ServiceAccountID, prior.Name = types.StringValue(keys[0].ID), types.StringValue(saID), types.StringValue(keys[0].Name)
+	proposed := prior
+	proposed.Keepers = types.MapValueMust(types.StringType, map[string]attr.Value{"rotation": types.StringValue("2")})
+
+	p.plan(t, &prior, &prior, nil) // an unchanged key, as in any plan that refreshes
+	first := p.plan(t, &prior, &proposed, nil)
+	if len(first.RequiresReplace) == 0 {
+		t.Fatal("new keepers must replace the key")
+	}
+	w := diagnosticsText(first.Diagnostics)
+	for _, want := range []string{"Service Account Key Limit Will Be Reached", "Replacing API key " + keys[0].ID, "needs 3 active keys", `("secondary")`, "create_before_destroy"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("replacement warning lacks %q:\n%s", want, w)
+		}
+	}
+	// Terraform's second plan of the replacement: a create with the first
+	// plan's private state. Were it counted again, a plan of one more new key
+	// would see two other creates.
+	p.plan(t, nil, &proposed, first.PlannedPrivate)
+	third := newKeyPlan(saID, "third")
+	if w := diagnosticsText(p.plan(t, nil, &third, nil).Diagnostics); !strings.Contains(w, "This plan also creates 1 other key(s)") {
+		t.Errorf("the replacement must count as one create:\n%s", w)
+	}
+}
+
+func TestModifyPlan_destroyFreesASlot(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	saID, _ := env.serviceAccountKey(t, "shrinking", "member")
+	second, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "secondary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := planningResource(env.api)
+	removed := baseKeyModel()
+	removed.ID, removed.ServiceAccountID, removed.Name = types.StringValue(second.ID), types.StringValue(saID), types.StringValue("secondary")
+
+	// A key destroyed with a grace period keeps its slot.
+	graceful := removed
+	graceful.GracePeriod = types.StringValue("1h")
+	runModifyPlan(t, r, &graceful, nil)
+	if w := warningsOf(modifyPlan(t, r, nil, newKeyPlan(saID, "third"))); !strings.Contains(w, "Key Limit Will Be Reached") {
+		t.Errorf("a key in its grace period holds its slot: want a warning, got none")
+	}
+
+	// A key destroyed at once frees it.
+	r = planningResource(env.api)
+	runModifyPlan(t, r, &removed, nil)
+	if resp := modifyPlan(t, r, nil, newKeyPlan(saID, "third")); resp.Diagnostics.WarningsCount() != 0 {
+		t.Errorf("this plan revokes secondary: want no warning, got:\n%s", warningsOf(resp))
+	}
+}
+
+// During an apply, Terraform re-plans each create just before it, without
+// the plan's knowledge of the apply's other changes: that re-plan does not
+// warn about the limit (the plan did, and the create reports it). A process
+// that has not yet shown whether it plans or applies waits for it to show,
+// and counts as a plan if it does not.
+func TestModifyPlan_limitWarningsOnlyInAPlan(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	saID, _ := env.serviceAccountKey(t, "full", "member")
+	if _, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "second"}); err != nil {
+		t.Fatal(err)
+	}
+
+	applying := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	applying.keys.applyingChanges()
+	if resp := modifyPlan(t, applying, nil, newKeyPlan(saID, "third")); resp.Diagnostics.WarningsCount() != 0 {
+		t.Errorf("an apply's re-plan warned:\n%s", warningsOf(resp))
+	}
+
+	// Unknown at first; the apply shows itself (a delete starts) while the plan waits.
+	undecided := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		undecided.keys.applyingChanges()
+	}()
+	if resp := modifyPlan(t, undecided, nil, newKeyPlan(saID, "third")); resp.Diagnostics.WarningsCount() != 0 {
+		t.Errorf("a re-plan that learned it is in an apply warned:\n%s", warningsOf(resp))
+	}
+
+	// Unknown, and nothing shows: a plan, which must not lose its warning.
+	silent := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	if w := warningsOf(modifyPlan(t, silent, nil, newKeyPlan(saID, "third"))); !strings.Contains(w, "Key Limit Will Be Reached") {
+		t.Errorf("a process that never showed its phase lost the warning")
+	}
+}
+
+func TestModifyPlan_createOnAMissingAccount(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	r := planningResource(env.api)
+	resp := modifyPlan(t, r, nil, newKeyPlan("sa_aaaaaaaaaaaaaaaa", "k"))
+	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "Service Account Not Found") ||
+		!strings.Contains(resp.Diagnostics.Errors()[0].Detail(), "sa_aaaaaaaaaaaaaaaa does not exist") {
+		t.Errorf("a key of a missing account must fail at plan time, naming it; got %v", resp.Diagnostics)
 	}
 }
 
@@ -206,11 +355,81 @@ func TestModifyPlan_createRefusesAnExpiryInHorizonsPast(t *testing.T) {
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	r := &serviceAccountKeyResource{client: c}
+	r := planningResource(c)
 	planned := configOf(baseKeyModel())
 	planned.ExpiresAt = types.StringValue(time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339))
 	resp := modifyPlan(t, r, nil, planned)
 	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "Expiry In the Past") {
 		t.Errorf("an expiry that is past by Horizon's clock must be refused at plan time, got %v", resp.Diagnostics)
 	}
+}
+
+// protoProvider is the provider behind its protocol 6 server, configured for
+// this test's reference server, as Terraform drives it.
+type protoProvider struct {
+	server tfprotov6.ProviderServer
+}
+
+func (e *testEnv) protoProvider(t *testing.T) *protoProvider {
+	t.Helper()
+	ctx := t.Context()
+	srv, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	configType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
+		"endpoint": tftypes.String, "api_key": tftypes.String, "organization_id": tftypes.String, "max_retries": tftypes.Number,
+	}}
+	config, err := tfprotov6.NewDynamicValue(configType, tftypes.NewValue(configType, map[string]tftypes.Value{
+		"endpoint":        tftypes.NewValue(tftypes.String, e.srv.URL()),
+		"api_key":         tftypes.NewValue(tftypes.String, e.srv.BootstrapKey()),
+		"organization_id": tftypes.NewValue(tftypes.String, nil),
+		"max_retries":     tftypes.NewValue(tftypes.Number, nil),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: &config})
+	if err != nil || len(resp.Diagnostics) > 0 {
+		t.Fatalf("configure: %v %v", err, resp.Diagnostics)
+	}
+	return &protoProvider{server: srv}
+}
+
+// plan sends one PlanResourceChange for a key, as Terraform does; nil state
+// is a create, nil planned a destroy.
+func (p *protoProvider) plan(t *testing.T, state, planned *serviceAccountKeyModel, priorPrivate []byte) *tfprotov6.PlanResourceChangeResponse {
+	t.Helper()
+	typ := keySchema(t).Type().TerraformType(context.Background())
+	dynamic := func(v tftypes.Value) *tfprotov6.DynamicValue {
+		d, err := tfprotov6.NewDynamicValue(typ, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &d
+	}
+	var config *serviceAccountKeyModel
+	if planned != nil {
+		c := configOf(*planned)
+		config = &c
+	}
+	resp, err := p.server.PlanResourceChange(t.Context(), &tfprotov6.PlanResourceChangeRequest{
+		TypeName:         "horizon_service_account_key",
+		PriorState:       dynamic(keyValue(t, state)),
+		ProposedNewState: dynamic(keyValue(t, planned)),
+		Config:           dynamic(keyValue(t, config)),
+		PriorPrivate:     priorPrivate,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "%s: %s\n", d.Summary, d.Detail)
+	}
+	return b.String()
 }

@@ -70,6 +70,7 @@ func toAPIError(err error) *apiError {
 		notFound   *NotFoundError
 		conflict   *ConflictError
 		keyLimit   *KeyLimitError
+		extension  *ExpiryExtensionError
 		permission *permissionError
 		capability *capabilityError
 		tooLarge   *http.MaxBytesError
@@ -94,6 +95,9 @@ func toAPIError(err error) *apiError {
 		}
 	case errors.As(err, &keyLimit):
 		return keyLimitError(keyLimit)
+	case errors.As(err, &extension):
+		return invalidField("expires_at", "expires_at can only bring the key's expiry forward: it already expires at %s, "+
+			"so send an earlier time; a key's life can be shortened, never extended", formatTime(extension.Current))
 	case errors.As(err, &permission):
 		return &apiError{
 			status:  http.StatusForbidden,

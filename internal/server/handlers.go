@@ -256,25 +256,32 @@ func (s *Server) getAPIKey(c *call) (apiResponse, error) {
 }
 
 type updateAPIKeyRequest struct {
-	Name *string `json:"name"`
+	Name      *string `json:"name"`
+	ExpiresAt *string `json:"expires_at"`
 }
 
+// updateAPIKey renames a key or brings its expiry forward: a key's life can
+// be shortened (a grace period for a replaced key), never extended.
 func (s *Server) updateAPIKey(c *call) (apiResponse, error) {
 	var req updateAPIKeyRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
-	if req.Name == nil {
-		key, err := s.store.GetAPIKey(c.org.ID, c.param("sa"), c.param("key"))
+	var patch APIKeyPatch
+	if req.Name != nil {
+		if err := validateAPIKeyName(*req.Name); err != nil {
+			return apiResponse{}, err
+		}
+		patch.Name = req.Name
+	}
+	if req.ExpiresAt != nil {
+		expiresAt, err := parseExpiresAt(*req.ExpiresAt, c.now)
 		if err != nil {
 			return apiResponse{}, err
 		}
-		return updated(toAPIKeyJSON(key, c.now), false), nil
+		patch.ExpiresAt = &expiresAt
 	}
-	if err := validateAPIKeyName(*req.Name); err != nil {
-		return apiResponse{}, err
-	}
-	key, changed, err := s.store.RenameAPIKey(c.org.ID, c.param("sa"), c.param("key"), *req.Name)
+	key, changed, err := s.store.UpdateAPIKey(c.org.ID, c.param("sa"), c.param("key"), patch)
 	if err != nil {
 		return apiResponse{}, err
 	}

@@ -241,16 +241,19 @@ func (m *memoryStore) ListAPIKeys(orgID, serviceAccountID string) ([]APIKey, err
 	return m.ownedKeys(serviceAccountID), nil
 }
 
-func (m *memoryStore) RenameAPIKey(orgID, serviceAccountID, id, name string) (APIKey, bool, error) {
+func (m *memoryStore) UpdateAPIKey(orgID, serviceAccountID, id string, patch APIKeyPatch) (APIKey, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key, err := m.serviceAccountKey(orgID, serviceAccountID, id)
-	if err != nil || key.Name == name {
+	if err != nil {
+		return APIKey{}, false, err
+	}
+	updated, changed, err := patch.apply(key)
+	if err != nil || !changed {
 		return key, false, err
 	}
-	key.Name = name
-	m.keys[id] = key
-	return key, true, nil
+	m.keys[id] = updated
+	return updated, true, nil
 }
 
 func (m *memoryStore) RevokeAPIKey(orgID, serviceAccountID, id string, at time.Time) (APIKey, bool, error) {

@@ -182,6 +182,23 @@ func (k APIKey) Status(now time.Time) KeyStatus {
 	}
 }
 
+// apply returns key with the patch applied and whether that changed it, or an
+// *ExpiryExtensionError when the patch would move the expiry later. Every
+// Store applies patches with it, so the rule has one definition.
+func (p APIKeyPatch) apply(key APIKey) (APIKey, bool, error) {
+	changed := false
+	if p.ExpiresAt != nil && !p.ExpiresAt.Equal(key.ExpiresAt) {
+		if !key.ExpiresAt.IsZero() && p.ExpiresAt.After(key.ExpiresAt) {
+			return APIKey{}, false, &ExpiryExtensionError{Current: key.ExpiresAt}
+		}
+		key.ExpiresAt, changed = p.ExpiresAt.UTC(), true
+	}
+	if p.Name != nil && *p.Name != key.Name {
+		key.Name, changed = *p.Name, true
+	}
+	return key, changed, nil
+}
+
 // MCPServer is an MCP server that an organization serves to its actors.
 type MCPServer struct {
 	ID             string

@@ -44,8 +44,12 @@ type Store interface {
 	// ListAPIKeys returns all keys of a service account, whatever their
 	// status, ordered by creation time, then id.
 	ListAPIKeys(orgID, serviceAccountID string) ([]APIKey, error)
-	// RenameAPIKey reports whether the name changed.
-	RenameAPIKey(orgID, serviceAccountID, id, name string) (APIKey, bool, error)
+	// UpdateAPIKey applies patch and reports whether something changed. An
+	// expiry may only move forward in time, never later: a patch whose
+	// ExpiresAt is after the key's current expiry fails with an
+	// *ExpiryExtensionError and changes nothing (its name neither). The same
+	// expiry again is no change, so a retried PATCH succeeds.
+	UpdateAPIKey(orgID, serviceAccountID, id string, patch APIKeyPatch) (APIKey, bool, error)
 	// RevokeAPIKey reports whether the key was active or expired before; a
 	// key that is already revoked keeps its original RevokedAt.
 	RevokeAPIKey(orgID, serviceAccountID, id string, at time.Time) (APIKey, bool, error)
@@ -95,6 +99,13 @@ type Snapshot struct {
 	MCPServers         []MCPServer
 	ServerGrants       []Grant
 	IdempotencyRecords []IdempotencyRecord
+}
+
+// APIKeyPatch lists the fields of an API key to change; nil fields stay as
+// they are.
+type APIKeyPatch struct {
+	Name      *string
+	ExpiresAt *time.Time
 }
 
 // PutOutcome says what a put did.
@@ -154,6 +165,17 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// ExpiryExtensionError refuses to move a key's expiry later: a key's life can
+// be shortened, never extended.
+type ExpiryExtensionError struct {
+	Current time.Time
+}
+
+// Error names the current expiry.
+func (e *ExpiryExtensionError) Error() string {
+	return "the key already expires at " + formatTime(e.Current) + "; an expiry can only be brought forward"
+}
 
 // KeyLimitError refuses a key because the service account already holds
 // Limit active keys, listed in Active.

@@ -3,10 +3,13 @@ resource "horizon_service_account" "deployer" {
 }
 
 # A key that is rotated by changing a keeper: the replacement is created
-# before the old key is revoked, so nothing that reads the secret sees a gap.
+# before the old key goes, so nothing that reads the secret sees a gap, and the
+# old key keeps working for an hour, for consumers that reload their secret on
+# their own schedule.
 resource "horizon_service_account_key" "deployer" {
   service_account_id = horizon_service_account.deployer.id
   name               = "primary"
+  grace_period       = "1h"
 
   keepers = {
     rotation = "2026-11"
