@@ -79,6 +79,10 @@ func planKey(in keyPlanInput) keyPlan {
 	if !in.Proposed.Keepers.Equal(prior.Keepers) {
 		replace("keepers")
 	}
+	if !in.Proposed.AgeRecipients.Equal(prior.AgeRecipients) {
+		// The plaintext is gone: only a new key can be encrypted to other recipients.
+		replace("age_recipients")
+	}
 
 	p.Planned.Status, p.Planned.RevokedAt = prior.Status, prior.RevokedAt
 	switch prior.Status.ValueString() {
@@ -142,6 +146,15 @@ func planKey(in keyPlanInput) keyPlan {
 
 func (p *keyPlan) planCreate(in keyPlanInput) {
 	p.Planned.Status, p.Planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+	// The secret goes to exactly one of secret and encrypted_secret.
+	switch recipients := in.Proposed.AgeRecipients; {
+	case recipients.IsUnknown():
+		p.Planned.Secret, p.Planned.EncryptedSecret = types.StringUnknown(), types.StringUnknown()
+	case recipients.IsNull():
+		p.Planned.Secret, p.Planned.EncryptedSecret = types.StringUnknown(), types.StringNull()
+	default:
+		p.Planned.Secret, p.Planned.EncryptedSecret = types.StringNull(), types.StringUnknown()
+	}
 	p.Planned.ExpiresAt = in.ConfiguredExpiresAt
 	if !in.Proposed.TTL.IsNull() {
 		p.Planned.ExpiresAt = types.StringUnknown()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,7 +29,10 @@ const (
 
 const maxMaxRetries = 10
 
-var _ provider.Provider = (*horizonProvider)(nil)
+var (
+	_ provider.Provider                       = (*horizonProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*horizonProvider)(nil)
+)
 
 type horizonProvider struct {
 	version string
@@ -96,8 +100,10 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 	for name, v := range map[string]types.String{"endpoint": cfg.Endpoint, "api_key": cfg.APIKey, "organization_id": cfg.OrganizationID} {
 		if v.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Horizon Provider Attribute",
-				"The provider's "+name+" depends on a value that is only known after apply. "+
-					"Set it to a value known at plan time, or use the "+envVarFor(name)+" environment variable.")
+				"The provider's "+name+" depends on a value that is only known after apply, and a provider must be configured "+
+					"to plan. Set it to a value known at plan time, or use the "+envVarFor(name)+" environment variable. "+
+					"If it comes from a horizon_api_key_secret of a key that this run creates, create the key first "+
+					"(terraform apply -target=<the key's address>), then apply the whole configuration.")
 		}
 	}
 	if resp.Diagnostics.HasError() {
@@ -156,6 +162,12 @@ func (p *horizonProvider) Resources(context.Context) []func() resource.Resource 
 		NewServiceAccountResource,
 		NewServiceAccountKeyResource,
 		NewServerGrantResource,
+	}
+}
+
+func (p *horizonProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewAPIKeySecretEphemeralResource,
 	}
 }
 

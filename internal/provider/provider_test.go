@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +106,20 @@ func importID(resourceName, first, second string) func(*terraform.State) (string
 		b, err := stateAttr(s, resourceName, second)
 		return a + "/" + b, err
 	}
+}
+
+// phrases matches text that holds each phrase in turn, however Terraform
+// wraps its lines: the words of a phrase may be separated by any whitespace.
+func phrases(parts ...string) *regexp.Regexp {
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		words := strings.Fields(p)
+		for j, w := range words {
+			words[j] = regexp.QuoteMeta(w)
+		}
+		quoted[i] = strings.Join(words, `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(quoted, ".*"))
 }
 
 // bg is the context for checks that run outside a test's own goroutine.

@@ -56,6 +56,8 @@ type serviceAccountKeyModel struct {
 	RenewBefore      types.String `tfsdk:"renew_before"`
 	Keepers          types.Map    `tfsdk:"keepers"`
 	GracePeriod      types.String `tfsdk:"grace_period"`
+	AgeRecipients    types.Set    `tfsdk:"age_recipients"`
+	EncryptedSecret  types.String `tfsdk:"encrypted_secret"`
 	Secret           types.String `tfsdk:"secret"`
 	MaskedSecret     types.String `tfsdk:"masked_secret"`
 	Status           types.String `tfsdk:"status"`
@@ -159,9 +161,25 @@ func (r *serviceAccountKeyResource) Schema(_ context.Context, _ resource.SchemaR
 				Optional:   true,
 				Validators: []validator.String{durationValidator(minGracePeriod, maxGracePeriod)},
 			},
+			"age_recipients": schema.SetAttribute{
+				MarkdownDescription: "Keeps the secret out of the state: a set of age recipients, each " + acceptedRecipients + ". " +
+					"With it, `secret` stays null and `encrypted_secret` holds the secret encrypted to every recipient, so only " +
+					"a holder of a matching identity can read it (`age -d -i identity.txt`, or the `horizon_api_key_secret` " +
+					"ephemeral resource). Changing it creates a new key, since the plaintext is gone.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.Set{ageRecipientsValidator{}},
+			},
+			"encrypted_secret": schema.StringAttribute{
+				MarkdownDescription: "With `age_recipients`: the secret, encrypted with age to every recipient, in ASCII armor " +
+					"(`-----BEGIN AGE ENCRYPTED FILE-----`). Null without `age_recipients`, and after `terraform import`.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
 			"secret": schema.StringAttribute{
 				MarkdownDescription: "The key's secret (`fmcp_...`), to send as `Authorization: Bearer <secret>`. Known only to the " +
-					"apply that created the key; null after `terraform import`, because Horizon never shows a secret twice.",
+					"apply that created the key; null after `terraform import`, because Horizon never shows a secret twice, " +
+					"and null with `age_recipients`, which keeps it out of the state.",
 				Computed:      true,
 				Sensitive:     true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
@@ -396,8 +414,34 @@ func (r *serviceAccountKeyResource) Create(ctx context.Context, req resource.Cre
 	}
 	r.keys.settleCreate(saID, &activeKey{ID: key.ID, Name: key.Name, CreatedAt: key.CreatedAt, ExpiresAt: derefOr(key.ExpiresAt, "")})
 	plan.fromAPI(key)
-	plan.Secret = types.StringValue(key.Secret)
+	resp.Diagnostics.Append(plan.keepSecret(ctx, key.Secret)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// keepSecret puts a new key's secret into the model: in secret, or, with
+// age_recipients, only encrypted, in encrypted_secret. The plaintext goes
+// nowhere else, whatever happens: a key whose secret cannot be encrypted is
+// kept without it, so that it is recorded (and can be replaced), never stored
+// in the clear.
+func (m *serviceAccountKeyModel) keepSecret(ctx context.Context, secret string) diag.Diagnostics {
+	m.Secret, m.EncryptedSecret = types.StringValue(secret), types.StringNull()
+	if m.AgeRecipients.IsNull() {
+		return nil
+	}
+	m.Secret = types.StringNull()
+	var diags diag.Diagnostics
+	recipients, err := ageRecipients(ctx, m.AgeRecipients)
+	if err == nil {
+		var encrypted string
+		if encrypted, err = encryptSecret(secret, recipients); err == nil {
+			m.EncryptedSecret = types.StringValue(encrypted)
+			return nil
+		}
+	}
+	diags.AddAttributeError(path.Root("age_recipients"), "Secret Not Encrypted", fmt.Sprintf(
+		"API key %s was created, but its secret could not be encrypted to age_recipients (%v), so Terraform keeps the key without its secret. "+
+			"Correct age_recipients and replace the key (terraform apply -replace=...).", m.ID.ValueString(), err))
+	return diags
 }
 
 func (r *serviceAccountKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -37,6 +37,8 @@ func baseKeyModel() serviceAccountKeyModel {
 		RenewBefore:      types.StringNull(),
 		Keepers:          types.MapNull(types.StringType),
 		GracePeriod:      types.StringNull(),
+		AgeRecipients:    types.SetNull(types.StringType),
+		EncryptedSecret:  types.StringNull(),
 		Secret:           types.StringValue("fmcp_" + strings.Repeat("x", 43)),
 		MaskedSecret:     types.StringValue("fmcp_xxxx...xxxx"),
 		Status:           types.StringValue(client.KeyStatusActive),
@@ -49,8 +51,9 @@ func baseKeyModel() serviceAccountKeyModel {
 func configOf(m serviceAccountKeyModel) serviceAccountKeyModel {
 	return serviceAccountKeyModel{
 		ServiceAccountID: m.ServiceAccountID, Name: m.Name, ExpiresAt: m.ExpiresAt, TTL: m.TTL,
-		RenewBefore: m.RenewBefore, Keepers: m.Keepers, GracePeriod: m.GracePeriod,
-		ID: types.StringNull(), Secret: types.StringNull(), MaskedSecret: types.StringNull(),
+		RenewBefore: m.RenewBefore, Keepers: m.Keepers, GracePeriod: m.GracePeriod, AgeRecipients: m.AgeRecipients,
+		EncryptedSecret: types.StringNull(),
+		ID:              types.StringNull(), Secret: types.StringNull(), MaskedSecret: types.StringNull(),
 		Status: types.StringNull(), CreatedAt: types.StringNull(), RevokedAt: types.StringNull(),
 	}
 }
