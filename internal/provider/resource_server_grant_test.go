@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,8 +14,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/mcpclient"
 )
 
 const grantAddr = "horizon_server_grant.test"
@@ -59,7 +62,7 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 	env := newTestEnv(t)
 	weather, search := env.server(t, "weather"), env.server(t, "search")
 	var saID, secret string
-	mcp := func(server client.Server, method string) error { return env.callMCP(secret, server, method) }
+	call := func(server client.Server, method string) error { return env.callMCP(secret, server, method) }
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -78,9 +81,9 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 					resource.TestCheckResourceAttrPair(grantAddr, "service_account_id", saAddr, "id"),
 					func(*terraform.State) error {
 						return errors.Join(
-							expectMCP("tools/call on the granted server", mcp(weather, "tools/call"), 0),
-							expectMCP("resources/list without the resources capability", mcp(weather, "resources/list"), http.StatusForbidden),
-							expectMCP("tools/call on a server without a grant", mcp(search, "tools/call"), http.StatusNotFound),
+							expectMCP("tools/call on the granted server", call(weather, "tools/call"), 0),
+							expectMCP("resources/list without the resources capability", call(weather, "resources/list"), http.StatusForbidden),
+							expectMCP("tools/call on a server without a grant", call(search, "tools/call"), http.StatusNotFound),
 						)
 					},
 				),
@@ -92,8 +95,8 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 				},
 				Check: func(*terraform.State) error {
 					return errors.Join(
-						expectMCP("resources/list after the capability was granted", mcp(weather, "resources/list"), 0),
-						expectMCP("prompts/list without the prompts capability", mcp(weather, "prompts/list"), http.StatusForbidden),
+						expectMCP("resources/list after the capability was granted", call(weather, "resources/list"), 0),
+						expectMCP("prompts/list without the prompts capability", call(weather, "prompts/list"), http.StatusForbidden),
 					)
 				},
 			},
@@ -109,7 +112,7 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 					})),
 				},
 				Check: func(*terraform.State) error {
-					return expectMCP("tools/call with only the viewer role", mcp(weather, "tools/call"), http.StatusForbidden)
+					return expectMCP("tools/call with only the viewer role", call(weather, "tools/call"), http.StatusForbidden)
 				},
 			},
 			{
@@ -129,7 +132,7 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionUpdate)},
 				},
 				Check: func(*terraform.State) error {
-					return expectMCP("tools/call with the user role again", mcp(weather, "tools/call"), 0)
+					return expectMCP("tools/call with the user role again", call(weather, "tools/call"), 0)
 				},
 			},
 			{
@@ -144,7 +147,7 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionCreate)},
 				},
 				Check: func(*terraform.State) error {
-					return expectMCP("tools/call after the grant was recreated", mcp(weather, "tools/call"), 0)
+					return expectMCP("tools/call after the grant was recreated", call(weather, "tools/call"), 0)
 				},
 			},
 			{
@@ -154,20 +157,20 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(saAddr, plancheck.ResourceActionUpdate)},
 				},
 				Check: func(*terraform.State) error {
-					return expectMCP("tools/call by a disabled account", mcp(weather, "tools/call"), http.StatusUnauthorized)
+					return expectMCP("tools/call by a disabled account", call(weather, "tools/call"), http.StatusUnauthorized)
 				},
 			},
 			{
 				Config: env.config(grantConfig(false, grantBlock("user", ""))),
 				Check: func(*terraform.State) error {
-					return expectMCP("tools/call after the account was enabled", mcp(weather, "tools/call"), 0)
+					return expectMCP("tools/call after the account was enabled", call(weather, "tools/call"), 0)
 				},
 			},
 			{
 				// The grant destroyed: the same call is refused, and the server is concealed again.
 				Config: env.config(grantConfig(false, "")),
 				Check: func(*terraform.State) error {
-					return expectMCP("tools/call after the grant was destroyed", mcp(weather, "tools/call"), http.StatusNotFound)
+					return expectMCP("tools/call after the grant was destroyed", call(weather, "tools/call"), http.StatusNotFound)
 				},
 			},
 		},
@@ -224,33 +227,50 @@ func (e *testEnv) server(t *testing.T, slug string) client.Server {
 	return client.Server{}
 }
 
-// callMCP calls a server's MCP endpoint with a key's secret: tools/call calls the echo tool.
+// callMCP connects the official MCP Go SDK client to a server's MCP endpoint
+// with a key's secret and runs method: tools/call calls the echo tool.
 func (e *testEnv) callMCP(secret string, server client.Server, method string) error {
-	var params any
-	if method == "tools/call" {
-		params = map[string]any{"name": "echo", "arguments": map[string]any{"text": "hello"}}
-	}
-	var result map[string]any
-	if err := apiClient(e.srv.URL(), secret).CallMCP(bg(), server.URL, method, params, &result); err != nil {
+	session, err := mcpclient.Connect(bg(), server.URL, secret, mcpclient.Options{})
+	if err != nil {
 		return err
 	}
-	if method == "tools/call" && !regexp.MustCompile(`hello`).MatchString(fmt.Sprint(result["content"])) {
-		return fmt.Errorf("echo tool returned %v", result)
+	defer session.Close()
+	switch method {
+	case "tools/call":
+		result, err := session.CallTool(bg(), &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hello"}})
+		if err != nil {
+			return err
+		}
+		if len(result.Content) != 1 {
+			return fmt.Errorf("echo tool returned %d contents, want 1", len(result.Content))
+		}
+		if text, ok := result.Content[0].(*mcp.TextContent); !ok || !strings.Contains(text.Text, "hello") {
+			return fmt.Errorf("echo tool returned %v", result.Content)
+		}
+		return nil
+	case "resources/list":
+		_, err := session.ListResources(bg(), nil)
+		return err
+	case "prompts/list":
+		_, err := session.ListPrompts(bg(), nil)
+		return err
+	default:
+		return fmt.Errorf("callMCP does not know %s", method)
 	}
-	return nil
 }
 
-// expectMCP checks an MCP call's outcome: success for wantStatus 0, else a JSON-RPC error carried by that HTTP status.
+// expectMCP checks an MCP call's outcome: success for wantStatus 0, else a
+// Horizon refusal with that HTTP status (401, 403 or 404).
 func expectMCP(what string, err error, wantStatus int) error {
-	var mcpErr *client.MCPError
+	refusal, refused := mcpclient.AsRefusal(err)
 	switch {
 	case wantStatus == 0 && err != nil:
 		return fmt.Errorf("%s: want success, got %w", what, err)
 	case wantStatus == 0:
 		return nil
-	case errors.As(err, &mcpErr) && mcpErr.StatusCode == wantStatus:
+	case refused && refusal.Status == wantStatus:
 		return nil
 	default:
-		return fmt.Errorf("%s: want HTTP %d, got %w", what, wantStatus, err)
+		return fmt.Errorf("%s: want a refusal with HTTP %d, got %w", what, wantStatus, err)
 	}
 }

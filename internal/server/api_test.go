@@ -463,5 +463,5 @@ func TestDateHeaderFollowsClock(t *testing.T) {
 	check(e.client("").do(http.MethodGet, "/api/v0/me", nil).want(http.StatusUnauthorized), later)
 	check(e.owner.do(http.MethodGet, "/api/v0/nothing", nil).want(http.StatusNotFound), later)
 	check(e.owner.mcp(weather, "ping", nil).want(http.StatusOK), later)
-	check(e.owner.do(http.MethodPost, mcpPathPrefix+weather, `{"jsonrpc":"2.0","method":"notifications/initialized"}`).want(http.StatusAccepted), later)
+	check(e.owner.mcpPost(weather, `{"jsonrpc":"2.0","method":"notifications/initialized"}`).want(http.StatusAccepted), later)
 }

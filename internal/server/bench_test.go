@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,7 +23,7 @@ func BenchmarkAuthenticatedGET(b *testing.B) {
 	defer srv.Stop()
 	owner := srv.BootstrapKey()
 	saID := benchServiceAccount(b, srv, owner)
-	benchGET(b, srv.URL()+"/api/v0/organizations/current/service-accounts/"+saID, owner)
+	benchRequest(b, srv.URL()+"/api/v0/organizations/current/service-accounts/"+saID, owner, nil)
 }
 
 // BenchmarkBareNetHTTP is the floor for BenchmarkAuthenticatedGET.
@@ -34,7 +35,26 @@ func BenchmarkBareNetHTTP(b *testing.B) {
 		_, _ = w.Write(body)
 	}))
 	defer ts.Close()
-	benchGET(b, ts.URL+"/api/v0/organizations/current/service-accounts/sa_aaaaaaaaaaaaaaaa", "fmcp_unused")
+	benchRequest(b, ts.URL+"/api/v0/organizations/current/service-accounts/sa_aaaaaaaaaaaaaaaa", "fmcp_unused", nil)
+}
+
+// BenchmarkMCPToolCall is one tools/call of the echo tool as a stateless MCP
+// client sends it, over a real loopback connection: Horizon's checks, an MCP
+// server built for the caller's capabilities, and the SDK's request handling.
+func BenchmarkMCPToolCall(b *testing.B) {
+	srv, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	var weather string
+	for _, s := range srv.Store().Snapshot().MCPServers {
+		if s.Slug == "weather" {
+			weather = s.ID
+		}
+	}
+	call := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}`)
+	benchRequest(b, srv.URL()+mcpPathPrefix+weather, srv.BootstrapKey(), call)
 }
 
 func benchServiceAccount(b *testing.B, srv *Server, key string) string {
@@ -47,15 +67,25 @@ func benchServiceAccount(b *testing.B, srv *Server, key string) string {
 	return sa.ID
 }
 
-func benchGET(b *testing.B, url, key string) {
+// benchRequest sends GETs, or POSTs of body as an MCP client does, and
+// reports the throughput.
+func benchRequest(b *testing.B, url, key string, body []byte) {
 	b.Helper()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ReportAllocs()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequestWithContext(b.Context(), http.MethodGet, url, nil)
+			method, reader := http.MethodGet, io.Reader(nil)
+			if body != nil {
+				method, reader = http.MethodPost, bytes.NewReader(body)
+			}
+			req, _ := http.NewRequestWithContext(b.Context(), method, url, reader)
 			req.Header.Set("Authorization", "Bearer "+key)
+			if body != nil {
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", mcpAccept)
+			}
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)

@@ -32,7 +32,7 @@ func TestDiscovery(t *testing.T) {
 	if got := visibleSlugs(member); len(got) != 0 {
 		t.Errorf("member without grants sees %v", got)
 	}
-	member.mcp(weather, "initialize", nil).wantRPCError(http.StatusNotFound, -32004, hidden)
+	member.mcp(weather, "initialize", nil).wantRPCError(http.StatusNotFound, -33404, hidden)
 	if got := visibleSlugs(e.actor(RoleAdmin)); strings.Join(got, ",") != "internal-tools,search,weather" {
 		t.Errorf("admin sees %v, want every server", got)
 	}
@@ -43,7 +43,7 @@ func TestDiscovery(t *testing.T) {
 	if got := visibleSlugs(member); strings.Join(got, ",") != "weather" {
 		t.Errorf("member with a viewer grant on weather sees %v", got)
 	}
-	member.mcp(weather, "tools/list", nil).wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role", "required_role": "user"})
+	member.mcp(weather, "tools/list", nil).wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role", "required_role": "user"})
 	member.do(http.MethodGet, serverCollection+"/"+search, nil).wantError(http.StatusNotFound, "not_found", hidden)
 
 	// A user grant limited to tools: tools work, resources do not.
@@ -56,7 +56,7 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("tools/call = %+v", called)
 	}
 	reply := member.mcp(weather, "resources/list", nil).
-		wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "capability", "required_capability": "resources"})
+		wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "capability", "required_capability": "resources"})
 	if !strings.Contains(reply.Error.Message, "resources capability") {
 		t.Errorf("message %q does not name the capability", reply.Error.Message)
 	}
@@ -95,11 +95,11 @@ func TestDefaultServerRole(t *testing.T) {
 			if tt.callable {
 				res.want(http.StatusOK)
 			} else {
-				res.wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role", "actor_role": "viewer"})
+				res.wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role", "actor_role": "viewer"})
 			}
 			// An explicit grant replaces the default, even when it is narrower.
 			e.grant(member.saID, e.serverID("search"), AccessRoleViewer)
-			member.mcp(e.serverID("search"), "ping", nil).wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role"})
+			member.mcp(e.serverID("search"), "ping", nil).wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role"})
 		})
 	}
 }
@@ -117,19 +117,19 @@ func TestAccessChangesTakeEffectOnNextRequest(t *testing.T) {
 	call().want(http.StatusOK)
 
 	e.owner.do(http.MethodDelete, grantPath(member.saID, weather), nil).want(http.StatusNoContent)
-	call().wantRPCError(http.StatusNotFound, -32004, map[string]any{"resource": "server"})
+	call().wantRPCError(http.StatusNotFound, -33404, map[string]any{"resource": "server"})
 
 	e.grant(member.saID, weather, AccessRoleViewer)
-	call().wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "server_role"})
+	call().wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role"})
 
 	e.grant(member.saID, weather, AccessRoleUser, CapabilityResources)
-	call().wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "capability", "required_capability": "tools"})
+	call().wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "capability", "required_capability": "tools"})
 
 	e.grant(member.saID, weather, AccessRoleUser)
 	call().want(http.StatusOK)
 
 	e.owner.do(http.MethodPatch, saPath(member.saID), map[string]any{"role": "viewer"}).want(http.StatusOK)
-	call().wantRPCError(http.StatusForbidden, -32003, map[string]any{"reason": "organization_role", "actor_role": "viewer"})
+	call().wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "organization_role", "actor_role": "viewer"})
 
 	e.owner.do(http.MethodPatch, saPath(member.saID), map[string]any{"role": "admin"}).want(http.StatusOK)
 	e.owner.do(http.MethodDelete, grantPath(member.saID, weather), nil).want(http.StatusNoContent)

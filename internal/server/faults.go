@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
 
 // faults decides which requests fail before they are handled and which
@@ -87,7 +89,7 @@ func (s *Server) injectFaults(mux *http.ServeMux) http.Handler {
 // MCP endpoint, the API's error body everywhere else.
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, mux *http.ServeMux, err error) {
 	if _, pattern := mux.Handler(r); pattern == mcpPattern {
-		s.writeRPCError(w, r, nil, err)
+		s.writeMCPError(w, r, jsonrpc.ID{}, err)
 		return
 	}
 	s.writeError(w, r, err)

@@ -198,8 +198,8 @@ func TestErrorRateFailsBeforeAnything(t *testing.T) {
 	}
 	e.client("").do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusServiceUnavailable, "unavailable", nil)
 	e.owner.do(http.MethodGet, "/api/v0/nothing", nil).wantError(http.StatusServiceUnavailable, "unavailable", nil)
-	res := e.owner.do(http.MethodPost, mcpPathPrefix+"srv_aaaaaaaaaaaaaaaa", `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
-	res.wantRPCError(http.StatusServiceUnavailable, -32603, map[string]any{"reason": "unavailable"})
+	res := e.owner.mcpPost("srv_aaaaaaaaaaaaaaaa", `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
+	res.wantRPCError(http.StatusServiceUnavailable, -33503, map[string]any{"reason": "unavailable"})
 	if res.header.Get("Retry-After") != "0" {
 		t.Errorf("MCP Retry-After = %q, want 0", res.header.Get("Retry-After"))
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
 
 // The fuzz targets send hostile input through the real Handler() as the
@@ -129,6 +131,7 @@ func (e *fuzzEnv) serveAs(key, method, path string, body []byte, idempotencyKey 
 	req.URL.Path = path
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", mcpAccept)
 	if idempotencyKey != "" {
 		req.Header["Idempotency-Key"] = []string{idempotencyKey}
 	}
@@ -847,8 +850,11 @@ func FuzzIdempotencyKeyHeader(f *testing.F) {
 }
 
 // FuzzMCP sends arbitrary bodies to an MCP endpoint as a member with a user
-// grant that allows tools and resources (not prompts): every answer is a
-// JSON-RPC 2.0 response, or a 202 without a body for a notification.
+// grant that allows tools and resources (not prompts). No body bypasses the
+// capability check: a prompts method never gets a result. Every 200 is a
+// JSON-RPC 2.0 response to the request's id, a 202 without a body answers a
+// notification or a response, and anything else is a refusal (4xx), never a
+// server fault.
 func FuzzMCP(f *testing.F) {
 	for _, body := range []string{
 		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`,
@@ -870,6 +876,8 @@ func FuzzMCP(f *testing.F) {
 		`{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/list"}`, `{"jsonrpc":"2.0","id":1,"method":"ping"} {}`,
 		`[{"jsonrpc":"2.0","id":1,"method":"ping"}]`, `[]`, `null`, `true`, `12`, `"ping"`, ``, "\x00", "\xc2\x85", "\v{}",
 		`[[[[[[[[`, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"a":{"b":[[[]]]}}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"prompts/list","Method":"ping"}`, `{"jsonrpc":"2.0","id":1,"Method":"prompts/list","method":"ping"}`,
+		`{"jsonrpc":"2.0","id":1,"method":"ping","method":"prompts/list"}`, `{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"summarize","arguments":{"text":"x"}}}`,
 	} {
 		f.Add([]byte(body))
 	}
@@ -891,54 +899,39 @@ func FuzzMCP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e.t = t
 		reply := e.serveAs(key.Secret, http.MethodPost, path, body, "")
-		if reply.status == http.StatusAccepted {
+		msg := peekMessage(body)
+		switch reply.status {
+		case http.StatusAccepted:
 			if len(reply.body) != 0 {
 				t.Fatalf("202 with a body: %s", reply.body)
 			}
-			var msg struct {
-				JSONRPC string          `json:"jsonrpc"`
-				ID      json.RawMessage `json:"id"`
-				Method  string          `json:"method"`
+			if msg.id.IsValid() {
+				t.Fatalf("202 for a request, which needs a response: %s", body)
 			}
-			if json.Unmarshal(body, &msg) != nil || msg.ID != nil || msg.JSONRPC != "2.0" || msg.Method == "" {
-				t.Fatalf("202 for a message that is no notification: %s", body)
+			if strings.HasPrefix(msg.method, "prompts/") {
+				t.Fatalf("a prompts notification was accepted without the prompts capability: %s", body)
 			}
-			return
-		}
-		if ct := reply.header.Get("Content-Type"); ct != "application/json" {
-			t.Fatalf("status %d with Content-Type %q", reply.status, ct)
-		}
-		var response map[string]json.RawMessage
-		if err := json.Unmarshal(reply.body, &response); err != nil {
-			t.Fatalf("status %d, not a JSON object: %s", reply.status, reply.body)
-		}
-		_, hasResult := response["result"]
-		rpcErr, hasError := response["error"]
-		if string(response["jsonrpc"]) != `"2.0"` || hasResult == hasError || len(response) != 3 {
-			t.Fatalf("not a JSON-RPC 2.0 response with exactly one of result and error: %s", reply.body)
-		}
-		var id any
-		dec := json.NewDecoder(bytes.NewReader(response["id"]))
-		dec.UseNumber()
-		if err := dec.Decode(&id); err != nil {
-			t.Fatalf("no id: %s", reply.body)
-		}
-		switch id.(type) {
-		case nil, string, json.Number:
+		case http.StatusOK:
+			if ct := reply.header.Get("Content-Type"); ct != "application/json" {
+				t.Fatalf("200 with Content-Type %q", ct)
+			}
+			decoded, err := jsonrpc.DecodeMessage(reply.body)
+			res, ok := decoded.(*jsonrpc.Response)
+			if err != nil || !ok {
+				t.Fatalf("200 that is no JSON-RPC response (%v): %s", err, reply.body)
+			}
+			if res.ID != msg.id {
+				t.Fatalf("response id %v for request id %v: %s", res.ID.Raw(), msg.id.Raw(), reply.body)
+			}
+			// Told by the result's shape, not by decoding the request again:
+			// prompts/list answers "prompts", prompts/get "messages".
+			var result map[string]json.RawMessage
+			if res.Error == nil && json.Unmarshal(res.Result, &result) == nil && (result["prompts"] != nil || result["messages"] != nil) {
+				t.Fatalf("a prompts method ran without the prompts capability: %s", reply.body)
+			}
 		default:
-			t.Fatalf("id is neither null, a string nor a number: %s", reply.body)
-		}
-		if hasResult && (reply.status != http.StatusOK || id == nil) {
-			t.Fatalf("a result with status %d or a null id: %s", reply.status, reply.body)
-		}
-		if hasError {
-			var detail struct {
-				Code    *int           `json:"code"`
-				Message string         `json:"message"`
-				Data    map[string]any `json:"data"`
-			}
-			if err := json.Unmarshal(rpcErr, &detail); err != nil || detail.Code == nil || detail.Message == "" {
-				t.Fatalf("error without an integer code and a message: %s", reply.body)
+			if reply.status < 400 {
+				t.Fatalf("status %d: %s", reply.status, reply.body)
 			}
 		}
 	})

@@ -93,7 +93,14 @@ func (e *testEnv) actor(role Role) *apiClient {
 	if role == RoleOwner {
 		return e.owner
 	}
-	saID := e.createSA("actor-"+string(role), role)
+	return e.namedActor("actor-"+string(role), role)
+}
+
+// namedActor returns a client acting as a new service account with that
+// name and role, and a key of its own.
+func (e *testEnv) namedActor(name string, role Role) *apiClient {
+	e.t.Helper()
+	saID := e.createSA(name, role)
 	c := e.client(e.createKey(saID, "actor").Secret)
 	c.saID = saID
 	return c
@@ -142,6 +149,17 @@ type apiClient struct {
 	saID string
 }
 
+// mcpAccept is the Accept header that the Streamable HTTP transport requires
+// of every POST.
+const mcpAccept = "application/json, text/event-stream"
+
+// mcpInitializeParams are the params of a client's initialize request.
+var mcpInitializeParams = map[string]any{
+	"protocolVersion": "2025-11-25",
+	"capabilities":    map[string]any{},
+	"clientInfo":      map[string]any{"name": "horizon-test", "version": "1.0.0"},
+}
+
 // mcp sends one JSON-RPC request to a server's MCP endpoint; params nil
 // means none.
 func (c *apiClient) mcp(serverID, method string, params any) response {
@@ -150,7 +168,14 @@ func (c *apiClient) mcp(serverID, method string, params any) response {
 	if params != nil {
 		msg["params"] = params
 	}
-	return c.do(http.MethodPost, mcpPathPrefix+serverID, msg)
+	return c.mcpPost(serverID, msg)
+}
+
+// mcpPost posts body (a raw string or a value to encode) to a server's MCP
+// endpoint with the headers an MCP client sends, then headers.
+func (c *apiClient) mcpPost(serverID string, body any, headers ...string) response {
+	c.t.Helper()
+	return c.do(http.MethodPost, mcpPathPrefix+serverID, body, append([]string{"Accept", mcpAccept}, headers...)...)
 }
 
 // rpcReply is a JSON-RPC response as a client reads it.
@@ -252,6 +277,10 @@ func (c *apiClient) send(method, path string, body any, headers ...string) (resp
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := c.http.Do(req)

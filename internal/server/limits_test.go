@@ -50,6 +50,8 @@ func TestBodyLimit(t *testing.T) {
 					req.Body, req.ContentLength = io.NopCloser(onlyReader{strings.NewReader(body)}), -1
 				}
 				req.Header.Set("Authorization", "Bearer "+e.srv.BootstrapKey())
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", mcpAccept)
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Fatal(err)
@@ -68,7 +70,7 @@ func TestBodyLimit(t *testing.T) {
 
 			send(weather, paddedBody(t, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, maxBodyBytes)).want(http.StatusOK)
 			send(weather, paddedBody(t, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, maxBodyBytes+1)).
-				wantRPCError(http.StatusRequestEntityTooLarge, -32013, map[string]any{"reason": "payload_too_large", "limit_bytes": maxBodyBytes})
+				wantRPCError(http.StatusRequestEntityTooLarge, -33413, map[string]any{"reason": "payload_too_large", "limit_bytes": maxBodyBytes})
 		})
 	}
 	var list serviceAccountListJSON

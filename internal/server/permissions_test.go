@@ -184,7 +184,7 @@ var permissionOperations = []permissionOperation{
 	// MCP: organization role member or higher, server role user or admin,
 	// and the method's capability. Organization admins and owners are never
 	// restricted by grants.
-	mcpOperation("initialize", nil, map[accessScenario]statuses{
+	mcpOperation("initialize", mcpInitializeParams, map[accessScenario]statuses{
 		noGrant:       {404, 404, 200, 200},
 		viewerGrant:   {403, 403, 200, 200},
 		userGrant:     {403, 200, 200, 200},
@@ -264,8 +264,11 @@ func TestPermissions(t *testing.T) {
 						switch {
 						case want[i] < 400:
 							res.want(want[i])
+						case op.mcp && want[i] == http.StatusForbidden:
+							// A refused method is an MCP error in a normal response.
+							res.wantRPCError(http.StatusOK, -33403, nil)
 						case op.mcp:
-							res.wantRPCError(want[i], -32000-(want[i]-400), nil)
+							res.wantRPCError(want[i], -33000-want[i], nil)
 						case want[i] == http.StatusForbidden:
 							res.wantError(want[i], "permission_denied", map[string]any{"actor_role": role, "required_role": RoleAdmin})
 						default:

@@ -69,7 +69,7 @@ func (s *Server) newHandler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.Handle(rt.pattern, s.adapt(rt))
 	}
-	mux.Handle(mcpPattern, http.HandlerFunc(s.serveMCP))
+	mux.Handle(mcpPattern, s.newMCPHandler())
 	mux.Handle("/", s.noRoute(mux))
 	return s.observe(s.injectFaults(mux))
 }

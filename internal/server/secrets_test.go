@@ -30,9 +30,9 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	caller := e.client(key.Secret)
 
 	caller.mcp(weather, "tools/call", map[string]any{"name": "echo", "arguments": map[string]any{"text": key.Secret}}).want(http.StatusOK)
-	caller.mcp(weather, "prompts/get", nil).want(http.StatusOK)
-	caller.do(http.MethodPost, mcpPathPrefix+weather, `{"jsonrpc":"2.0","id":"`+key.Secret+`","method":"ping"}`).want(http.StatusOK)
-	caller.do(http.MethodPost, mcpPathPrefix+key.Secret, `{"jsonrpc":"2.0","id":1,"method":"ping"}`).want(http.StatusNotFound)
+	caller.mcp(weather, "prompts/get", map[string]any{"name": "summarize", "arguments": map[string]any{"text": key.Secret}}).want(http.StatusOK)
+	caller.mcpPost(weather, `{"jsonrpc":"2.0","id":"`+key.Secret+`","method":"ping"}`).want(http.StatusOK)
+	caller.mcpPost(key.Secret, `{"jsonrpc":"2.0","id":1,"method":"ping"}`).want(http.StatusNotFound)
 	caller.do(http.MethodGet, "/api/v0/"+key.Secret+"/x?key="+key.Secret, nil).want(http.StatusNotFound)
 	e.client(key.Secret+"x").mcp(weather, "ping", nil).want(http.StatusUnauthorized)
 	e.client("Basic "+key.Secret).do(http.MethodGet, "/api/v0/me", nil).want(http.StatusUnauthorized)

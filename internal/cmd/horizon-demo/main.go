@@ -19,7 +19,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/mcpclient"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
@@ -113,27 +116,40 @@ func verifyKey(ctx context.Context, ws *tfrun.Workspace, endpoint string, stdout
 	}
 	fmt.Fprintf(stdout, "The new key authenticates as %s %q (%s).\n", strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.ID)
 
-	var result struct {
-		Content []struct {
-			Text string `json:"text"`
-		} `json:"content"`
+	session, err := mcpclient.Connect(ctx, weatherURL, secret, mcpclient.Options{})
+	if err != nil {
+		return fmt.Errorf("connecting to the weather server's MCP endpoint with the new key: %w", err)
 	}
-	args := map[string]any{"name": "echo", "arguments": map[string]any{"text": "hello from terraform"}}
-	if err := c.CallMCP(ctx, weatherURL, "tools/call", args, &result); err != nil {
+	defer func() { _ = session.Close() }()
+	result, err := session.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "hello from terraform"}})
+	if err != nil {
 		return fmt.Errorf("calling the weather server's echo tool with the new key: %w", err)
 	}
-	if len(result.Content) == 0 {
-		return errors.New("the echo tool returned no content")
+	text, ok := mcpText(result.Content)
+	if !ok {
+		return errors.New("the echo tool returned no text")
 	}
-	fmt.Fprintf(stdout, "tools/call echo on %s -> %s\n", weatherURL, result.Content[0].Text)
+	fmt.Fprintf(stdout, "tools/call echo on %s -> %s\n", weatherURL, text)
 
-	var mcpErr *client.MCPError
-	err = c.CallMCP(ctx, weatherURL, "resources/list", nil, nil)
-	if !errors.As(err, &mcpErr) {
+	if _, err = session.ListResources(ctx, nil); err == nil {
+		return errors.New("resources/list succeeded, but the grant allows tools only")
+	}
+	refusal, refused := mcpclient.AsRefusal(err)
+	if !refused {
 		return fmt.Errorf("resources/list should be refused (the grant allows tools only), got %w", err)
 	}
-	fmt.Fprintf(stdout, "resources/list on the same server -> refused, HTTP %d: %s\n\n", mcpErr.StatusCode, mcpErr.Message)
+	fmt.Fprintf(stdout, "resources/list in the same session -> refused (%d): %s\n\n", refusal.Status, refusal.Message)
 	return nil
+}
+
+// mcpText is the first text of a tool's result.
+func mcpText(content []mcp.Content) (string, bool) {
+	for _, c := range content {
+		if text, ok := c.(*mcp.TextContent); ok {
+			return text.Text, true
+		}
+	}
+	return "", false
 }
 
 type server struct {
