@@ -22,7 +22,9 @@ import (
 //  5. The role (organization role member, server role user) and the
 //     capability the method uses (tools/* needs tools, and so on). These
 //     refuse a method, not the transport: a JSON-RPC error in a normal 200
-//     response, whose message names what is missing.
+//     response, whose message names what is missing. A batch is refused
+//     (400): each message needs its own check, and both revisions the
+//     endpoint speaks removed batching.
 //
 // Then the SDK runs the request against an MCP server built for the caller's
 // current capabilities.
@@ -42,12 +44,10 @@ func (s *Server) protectOrigin(next http.Handler) http.Handler {
 var errCrossOrigin = &apiError{
 	status:  http.StatusForbidden,
 	code:    "cross_origin",
-	message: "cross-origin request refused: the Origin header names another site than this server's",
+	message: "cross-origin request refused: a browser sent it from another origin than this server (Sec-Fetch-Site or Origin)",
 }
 
-// errBatch refuses a JSON array of messages: both revisions the endpoint
-// speaks removed batching, and each message must pass its own capability
-// check.
+// errBatch refuses a JSON array of messages.
 var errBatch = &apiError{
 	status:  http.StatusBadRequest,
 	code:    "invalid_request",
