@@ -84,6 +84,14 @@ func lookupDiagnostic(attribute path.Path, what, by string, err error) diag.Diag
 	return apiErrorDiagnostic("read "+what+" with "+by, err)
 }
 
+// capitalize starts a sentence with s.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func titleCase(s string) string {
 	words := strings.Fields(strings.ReplaceAll(s, "_", " "))
 	for i, w := range words {

@@ -15,7 +15,7 @@ import (
 )
 
 // create runs the key resource's Create for planned, as Terraform's apply does.
-func create(t *testing.T, r *serviceAccountKeyResource, planned serviceAccountKeyModel) resource.CreateResponse {
+func create(t *testing.T, r *apiKeyResource, planned serviceAccountKeyModel) resource.CreateResponse {
 	t.Helper()
 	sch := keySchema(t)
 	unknown := types.StringUnknown()
@@ -44,7 +44,7 @@ func TestCreateWaitsForThisProvidersRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	r := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
 
 	start := time.Now()
 	resp := create(t, r, newKeyPlan(saID, "third"))

@@ -23,10 +23,15 @@ import (
 // keyPlanInput is what the plan of one key depends on.
 type keyPlanInput struct {
 	// Prior is the key as refreshed; nil when the plan creates it.
-	Prior *serviceAccountKeyModel
+	Prior *ownedKey
 	// Proposed is Terraform's proposed new state: the configuration over the
 	// prior state.
-	Proposed serviceAccountKeyModel
+	Proposed ownedKey
+	// OwnerAttribute is the attribute that names the key's owner, whose
+	// change replaces the key ("" when the resource has none).
+	OwnerAttribute string
+	// OwnerName names the owner in messages, such as "service account sa_...".
+	OwnerName string
 	// ConfiguredExpiresAt is expires_at as the configuration writes it:
 	// Terraform copies the prior state into an Optional+Computed attribute
 	// that is not configured, so only the configuration says what was asked.
@@ -41,7 +46,7 @@ type keyPlan struct {
 	// attributes whose planned value differs from the state, so every
 	// replacement reason also changes a value: status becomes "active", or
 	// expires_at becomes unknown.
-	Planned serviceAccountKeyModel
+	Planned ownedKey
 	// Replace lists the attributes whose change replaces the key; empty when
 	// the key is kept (perhaps updated in place).
 	Replace     []path.Path
@@ -55,7 +60,8 @@ func (p keyPlan) createsKey(in keyPlanInput) bool { return in.Prior == nil || le
 //   - a create plans an active key, whose expires_at is the configured time, or
 //     unknown (Horizon sets it from ttl), or null; a configured time that is
 //     not in Horizon's future is an error;
-//   - a new service_account_id or new keepers replace the key;
+//   - a new owner (service_account_id), new keepers or new age_recipients
+//     replace the key;
 //   - a key that is no longer active (revoked or expired) is replaced, with a
 //     warning that says which and when, instead of being dropped from state;
 //   - expires_at changes (including to or from a ttl) replace the key, but a new
@@ -69,31 +75,31 @@ func planKey(in keyPlanInput) keyPlan {
 		p.planCreate(in)
 		return p
 	}
-	prior := *in.Prior
+	prior, proposed, planned := in.Prior.Key, in.Proposed.Key, &p.Planned.Key
 	replace := func(attribute string) { p.Replace = append(p.Replace, path.Root(attribute)) }
-	who := fmt.Sprintf("API key %s (%q) of service account %s", prior.ID.ValueString(), prior.Name.ValueString(), prior.ServiceAccountID.ValueString())
+	who := who(prior, in.OwnerName)
 
-	if !in.Proposed.ServiceAccountID.Equal(prior.ServiceAccountID) {
-		replace("service_account_id")
+	if in.OwnerAttribute != "" && !in.Proposed.Owner.Equal(in.Prior.Owner) {
+		replace(in.OwnerAttribute)
 	}
-	if !in.Proposed.Keepers.Equal(prior.Keepers) {
+	if !proposed.Keepers.Equal(prior.Keepers) {
 		replace("keepers")
 	}
-	if !in.Proposed.AgeRecipients.Equal(prior.AgeRecipients) {
+	if !proposed.AgeRecipients.Equal(prior.AgeRecipients) {
 		// The plaintext is gone: only a new key can be encrypted to other recipients.
 		replace("age_recipients")
 	}
 
-	p.Planned.Status, p.Planned.RevokedAt = prior.Status, prior.RevokedAt
+	planned.Status, planned.RevokedAt = prior.Status, prior.RevokedAt
 	switch prior.Status.ValueString() {
 	case client.KeyStatusRevoked:
-		p.Planned.Status, p.Planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+		planned.Status, planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
 		replace("status")
 		p.Diagnostics.AddWarning("API Key Revoked Outside Terraform", fmt.Sprintf(
 			"%s was revoked at %s, outside Terraform. It no longer authenticates, so Terraform plans a replacement key with a new secret.",
 			who, orUnknown(prior.RevokedAt)))
 	case client.KeyStatusExpired:
-		p.Planned.Status = types.StringValue(client.KeyStatusActive)
+		planned.Status = types.StringValue(client.KeyStatusActive)
 		replace("status")
 		p.Diagnostics.AddWarning("API Key Expired", fmt.Sprintf(
 			"%s expired at %s. It no longer authenticates, so Terraform plans a replacement key with a new secret. "+
@@ -104,67 +110,68 @@ func planKey(in keyPlanInput) keyPlan {
 	configured := in.ConfiguredExpiresAt
 	switch {
 	case configured.IsUnknown():
-		p.Planned.ExpiresAt = types.StringUnknown()
+		planned.ExpiresAt = types.StringUnknown()
 		replace("expires_at")
 	case !configured.IsNull():
 		if sameInstant(configured, prior.ExpiresAt) {
-			p.Planned.ExpiresAt = prior.ExpiresAt
+			planned.ExpiresAt = prior.ExpiresAt
 		} else {
-			p.Planned.ExpiresAt = configured
+			planned.ExpiresAt = configured
 			replace("expires_at")
 		}
-	case !in.Proposed.TTL.IsNull():
+	case !proposed.TTL.IsNull():
 		// A ttl that is unchanged, or newly written for a key that already has an
 		// expiry (an imported key), keeps the key; any other change makes a new one.
-		if !prior.ExpiresAt.IsNull() && (prior.TTL.IsNull() || sameDuration(prior.TTL, in.Proposed.TTL)) {
-			p.Planned.ExpiresAt = prior.ExpiresAt
+		if !prior.ExpiresAt.IsNull() && (prior.TTL.IsNull() || sameDuration(prior.TTL, proposed.TTL)) {
+			planned.ExpiresAt = prior.ExpiresAt
 		} else {
-			p.Planned.ExpiresAt = types.StringUnknown()
+			planned.ExpiresAt = types.StringUnknown()
 			replace("expires_at")
 		}
 	default:
-		p.Planned.ExpiresAt = types.StringNull()
+		planned.ExpiresAt = types.StringNull()
 		if !prior.ExpiresAt.IsNull() {
 			replace("expires_at")
 		}
 	}
 
-	if prior.Status.ValueString() == client.KeyStatusActive && !p.Planned.ExpiresAt.IsUnknown() {
-		renewBefore, renewOK := parseDuration(in.Proposed.RenewBefore)
-		expires, expiresOK := parseTime(p.Planned.ExpiresAt)
+	if prior.Status.ValueString() == client.KeyStatusActive && !planned.ExpiresAt.IsUnknown() {
+		renewBefore, renewOK := parseDuration(proposed.RenewBefore)
+		expires, expiresOK := parseTime(planned.ExpiresAt)
 		if renewOK && expiresOK && !in.Now.Before(expires.Add(-renewBefore)) {
-			p.Planned.ExpiresAt = types.StringUnknown()
+			planned.ExpiresAt = types.StringUnknown()
 			replace("expires_at")
 			p.Diagnostics.AddWarning("API Key Due for Renewal", fmt.Sprintf(
 				"%s expires at %s, which is within renew_before (%s) of now (%s by Horizon's clock), so Terraform plans a replacement key. "+
 					"With lifecycle { create_before_destroy = true }, the new key is created before this one is revoked.",
-				who, prior.ExpiresAt.ValueString(), in.Proposed.RenewBefore.ValueString(), in.Now.Format(time.RFC3339)))
+				who, prior.ExpiresAt.ValueString(), proposed.RenewBefore.ValueString(), in.Now.Format(time.RFC3339)))
 		}
 	}
 	return p
 }
 
 func (p *keyPlan) planCreate(in keyPlanInput) {
-	p.Planned.Status, p.Planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+	planned := &p.Planned.Key
+	planned.Status, planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
 	// The secret goes to exactly one of secret and encrypted_secret.
-	switch recipients := in.Proposed.AgeRecipients; {
+	switch recipients := in.Proposed.Key.AgeRecipients; {
 	case recipients.IsUnknown():
-		p.Planned.Secret, p.Planned.EncryptedSecret = types.StringUnknown(), types.StringUnknown()
+		planned.Secret, planned.EncryptedSecret = types.StringUnknown(), types.StringUnknown()
 	case recipients.IsNull():
-		p.Planned.Secret, p.Planned.EncryptedSecret = types.StringUnknown(), types.StringNull()
+		planned.Secret, planned.EncryptedSecret = types.StringUnknown(), types.StringNull()
 	default:
-		p.Planned.Secret, p.Planned.EncryptedSecret = types.StringNull(), types.StringUnknown()
+		planned.Secret, planned.EncryptedSecret = types.StringNull(), types.StringUnknown()
 	}
-	p.Planned.ExpiresAt = in.ConfiguredExpiresAt
-	if !in.Proposed.TTL.IsNull() {
-		p.Planned.ExpiresAt = types.StringUnknown()
+	planned.ExpiresAt = in.ConfiguredExpiresAt
+	if !in.Proposed.Key.TTL.IsNull() {
+		planned.ExpiresAt = types.StringUnknown()
 		return
 	}
-	if at, ok := parseTime(p.Planned.ExpiresAt); ok && !at.After(in.Now) {
+	if at, ok := parseTime(planned.ExpiresAt); ok && !at.After(in.Now) {
 		p.Diagnostics.AddAttributeError(path.Root("expires_at"), "Expiry In the Past", fmt.Sprintf(
 			"expires_at %s is not in the future (Horizon's time is %s), so a key created now would never work. "+
 				"Set a time in the future, or use ttl to have Horizon compute the expiry at creation.",
-			p.Planned.ExpiresAt.ValueString(), in.Now.Format(time.RFC3339)))
+			planned.ExpiresAt.ValueString(), in.Now.Format(time.RFC3339)))
 	}
 }
 
@@ -201,7 +208,7 @@ type keyLimitInput struct {
 	// Name is the name of the new key.
 	Name string
 	// Replacing is the key that the new one replaces; nil for a plain create.
-	Replacing *serviceAccountKeyModel
+	Replacing *apiKeyModel
 	Keys      ownerKeys
 }
 

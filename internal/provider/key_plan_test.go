@@ -152,21 +152,23 @@ func TestPlanKey(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			in := keyPlanInput{Proposed: configOf(baseKeyModel()), ConfiguredExpiresAt: tc.configured, Now: planNow}
+			proposed := configOf(baseKeyModel())
+			in := keyPlanInput{ConfiguredExpiresAt: tc.configured, Now: planNow,
+				OwnerAttribute: "service_account_id", OwnerName: "service account sa_aaaaaaaaaaaaaaaa"}
 			if tc.configured.IsNull() && !tc.configured.IsUnknown() {
 				in.ConfiguredExpiresAt = types.StringNull()
 			}
 			if tc.prior != nil {
 				prior := baseKeyModel()
 				tc.prior(&prior)
-				in.Prior = &prior
+				in.Prior = ptrTo(owned(prior))
 				// Terraform proposes the configuration over the prior state.
-				in.Proposed = prior
-				in.Proposed.ExpiresAt = prior.ExpiresAt
+				proposed = prior
 			}
 			if tc.proposed != nil {
-				tc.proposed(&in.Proposed)
+				tc.proposed(&proposed)
 			}
+			in.Proposed = owned(proposed)
 			got := planKey(in)
 			var replaced []string
 			for _, p := range got.Replace {
@@ -178,11 +180,11 @@ func TestPlanKey(t *testing.T) {
 			if got.createsKey(in) != (in.Prior == nil || len(tc.want.replace) > 0) {
 				t.Errorf("createsKey = %v", got.createsKey(in))
 			}
-			if !got.Planned.ExpiresAt.Equal(tc.want.expiresAt) {
-				t.Errorf("planned expires_at = %v, want %v", got.Planned.ExpiresAt, tc.want.expiresAt)
+			if !got.Planned.Key.ExpiresAt.Equal(tc.want.expiresAt) {
+				t.Errorf("planned expires_at = %v, want %v", got.Planned.Key.ExpiresAt, tc.want.expiresAt)
 			}
-			if got.Planned.Status.ValueString() != tc.want.status {
-				t.Errorf("planned status = %v, want %s", got.Planned.Status, tc.want.status)
+			if got.Planned.Key.Status.ValueString() != tc.want.status {
+				t.Errorf("planned status = %v, want %s", got.Planned.Key.Status, tc.want.status)
 			}
 			checkOneDiagnostic(t, "warning", got.Diagnostics.Warnings(), tc.want.warning)
 			checkOneDiagnostic(t, "error", got.Diagnostics.Errors(), tc.want.error)
@@ -209,8 +211,8 @@ func TestCheckKeyLimit(t *testing.T) {
 	}
 	primary, secondary := key("key_primaryaaaaaaaaa", "primary"), key("key_secondaryaaaaaa", "secondary")
 	retiring := activeKey{ID: "key_retiringaaaaaaa", Name: "old", CreatedAt: "2026-10-01T00:00:00Z", ExpiresAt: "2026-12-01T13:00:00Z", Retiring: true}
-	replacing := func(id, name, grace string) *serviceAccountKeyModel {
-		m := baseKeyModel()
+	replacing := func(id, name, grace string) *apiKeyModel {
+		m := baseKeyModel().apiKeyModel
 		m.ID, m.Name = types.StringValue(id), types.StringValue(name)
 		if grace != "" {
 			m.GracePeriod = types.StringValue(grace)

@@ -29,44 +29,54 @@ import (
 
 func baseKeyModel() serviceAccountKeyModel {
 	return serviceAccountKeyModel{
-		ID:               types.StringValue("key_aaaaaaaaaaaaaaaa"),
 		ServiceAccountID: types.StringValue("sa_aaaaaaaaaaaaaaaa"),
-		Name:             types.StringValue("primary"),
-		ExpiresAt:        types.StringNull(),
-		TTL:              types.StringNull(),
-		RenewBefore:      types.StringNull(),
-		Keepers:          types.MapNull(types.StringType),
-		GracePeriod:      types.StringNull(),
-		AgeRecipients:    types.SetNull(types.StringType),
-		EncryptedSecret:  types.StringNull(),
-		Secret:           types.StringValue("fmcp_" + strings.Repeat("x", 43)),
-		MaskedSecret:     types.StringValue("fmcp_xxxx...xxxx"),
-		Status:           types.StringValue(client.KeyStatusActive),
-		CreatedAt:        types.StringValue("2026-11-01T00:00:00Z"),
-		RevokedAt:        types.StringNull(),
+		apiKeyModel: apiKeyModel{
+			ID:              types.StringValue("key_aaaaaaaaaaaaaaaa"),
+			Name:            types.StringValue("primary"),
+			ExpiresAt:       types.StringNull(),
+			TTL:             types.StringNull(),
+			RenewBefore:     types.StringNull(),
+			Keepers:         types.MapNull(types.StringType),
+			GracePeriod:     types.StringNull(),
+			AgeRecipients:   types.SetNull(types.StringType),
+			EncryptedSecret: types.StringNull(),
+			Secret:          types.StringValue("fmcp_" + strings.Repeat("x", 43)),
+			MaskedSecret:    types.StringValue("fmcp_xxxx...xxxx"),
+			Status:          types.StringValue(client.KeyStatusActive),
+			CreatedAt:       types.StringValue("2026-11-01T00:00:00Z"),
+			RevokedAt:       types.StringNull(),
+		},
 	}
 }
 
 // configOf keeps only what a user can configure.
 func configOf(m serviceAccountKeyModel) serviceAccountKeyModel {
+	k := m.apiKeyModel
+	null := types.StringNull()
 	return serviceAccountKeyModel{
-		ServiceAccountID: m.ServiceAccountID, Name: m.Name, ExpiresAt: m.ExpiresAt, TTL: m.TTL,
-		RenewBefore: m.RenewBefore, Keepers: m.Keepers, GracePeriod: m.GracePeriod, AgeRecipients: m.AgeRecipients,
-		EncryptedSecret: types.StringNull(),
-		ID:              types.StringNull(), Secret: types.StringNull(), MaskedSecret: types.StringNull(),
-		Status: types.StringNull(), CreatedAt: types.StringNull(), RevokedAt: types.StringNull(),
+		ServiceAccountID: m.ServiceAccountID,
+		apiKeyModel: apiKeyModel{
+			Name: k.Name, ExpiresAt: k.ExpiresAt, TTL: k.TTL, RenewBefore: k.RenewBefore, Keepers: k.Keepers,
+			GracePeriod: k.GracePeriod, AgeRecipients: k.AgeRecipients,
+			ID: null, EncryptedSecret: null, Secret: null, MaskedSecret: null, Status: null, CreatedAt: null, RevokedAt: null,
+		},
 	}
+}
+
+// owned is m as the key resource's decision sees it.
+func owned(m serviceAccountKeyModel) ownedKey {
+	return ownedKey{Owner: m.ServiceAccountID, Key: m.apiKeyModel}
 }
 
 // modifyPlan runs ModifyPlan for a key whose state is state (nil for a
 // create), whose configuration and proposed plan are derived from planned.
-func modifyPlan(t *testing.T, r *serviceAccountKeyResource, state *serviceAccountKeyModel, planned serviceAccountKeyModel) resource.ModifyPlanResponse {
+func modifyPlan(t *testing.T, r *apiKeyResource, state *serviceAccountKeyModel, planned serviceAccountKeyModel) resource.ModifyPlanResponse {
 	t.Helper()
 	return runModifyPlan(t, r, state, &planned)
 }
 
 // runModifyPlan is modifyPlan that also plans a destroy (planned nil).
-func runModifyPlan(t *testing.T, r *serviceAccountKeyResource, state, planned *serviceAccountKeyModel) resource.ModifyPlanResponse {
+func runModifyPlan(t *testing.T, r *apiKeyResource, state, planned *serviceAccountKeyModel) resource.ModifyPlanResponse {
 	t.Helper()
 	ctx := context.Background()
 	sch := keySchema(t)
@@ -88,7 +98,7 @@ func runModifyPlan(t *testing.T, r *serviceAccountKeyResource, state, planned *s
 func keySchema(t *testing.T) schema.Schema {
 	t.Helper()
 	var resp resource.SchemaResponse
-	(&serviceAccountKeyResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	(&apiKeyResource{owner: serviceAccountKeys{}}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
 	return resp.Schema
 }
 
@@ -163,10 +173,10 @@ func TestModifyPlan_renewBeforeUsesHorizonsClock(t *testing.T) {
 
 // planningResource is the key resource of a provider that serves a plan (it
 // has refreshed something), as in `terraform plan`.
-func planningResource(c *client.Client) *serviceAccountKeyResource {
+func planningResource(c *client.Client) *apiKeyResource {
 	keys := newKeyLedger()
 	keys.planning()
-	return &serviceAccountKeyResource{client: c, keys: keys}
+	return &apiKeyResource{owner: serviceAccountKeys{}, client: c, keys: keys}
 }
 
 // newKeyPlan is the proposed plan of a new key of saID.
@@ -316,14 +326,14 @@ func TestModifyPlan_limitWarningsOnlyInAPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	applying := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	applying := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
 	applying.keys.applyingChanges()
 	if resp := modifyPlan(t, applying, nil, newKeyPlan(saID, "third")); resp.Diagnostics.WarningsCount() != 0 {
 		t.Errorf("an apply's re-plan warned:\n%s", warningsOf(resp))
 	}
 
 	// Unknown at first; the apply shows itself (a delete starts) while the plan waits.
-	undecided := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	undecided := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		undecided.keys.applyingChanges()
@@ -333,7 +343,7 @@ func TestModifyPlan_limitWarningsOnlyInAPlan(t *testing.T) {
 	}
 
 	// Unknown, and nothing shows: a plan, which must not lose its warning.
-	silent := &serviceAccountKeyResource{client: env.api, keys: newKeyLedger()}
+	silent := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
 	if w := warningsOf(modifyPlan(t, silent, nil, newKeyPlan(saID, "third"))); !strings.Contains(w, "Key Limit Will Be Reached") {
 		t.Errorf("a process that never showed its phase lost the warning")
 	}
