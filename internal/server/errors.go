@@ -56,6 +56,17 @@ func rateLimited(retryAfter time.Duration) *apiError {
 	}
 }
 
+// errPersonalKeysOfServiceAccount refuses /me/api-keys to a service account's
+// key: personal keys belong to users.
+var errPersonalKeysOfServiceAccount = &apiError{
+	status: http.StatusForbidden,
+	code:   "permission_denied",
+	message: "personal API keys belong to users, and this request was made with a service account's key; " +
+		"manage a service account's keys under /organizations/{org}/service-accounts/{sa}/api-keys",
+	details: map[string]any{"actor_type": ActorServiceAccount, "required_actor_type": ActorUser},
+	reason:  "actor_type",
+}
+
 var errIdempotencyKeyReused = &apiError{
 	status:  http.StatusConflict,
 	code:    "idempotency_key_reused",
@@ -131,12 +142,20 @@ func keyLimitError(e *KeyLimitError) *apiError {
 	for _, k := range e.Active {
 		active = append(active, activeKeyJSON{ID: k.ID, Name: k.Name, CreatedAt: formatTime(k.CreatedAt), ExpiresAt: formatOptionalTime(k.ExpiresAt)})
 	}
+	details := map[string]any{"limit": e.Limit, "active_keys": active}
+	owner := "service account"
+	if e.Owner.Type == ActorUser {
+		owner = "user"
+		details["user_id"] = e.Owner.ID
+	} else {
+		details["service_account_id"] = e.Owner.ID
+	}
 	return &apiError{
 		status: http.StatusConflict,
 		code:   "key_limit_exceeded",
-		message: fmt.Sprintf("service account %s already has %d active API keys, the limit; revoke one of them (or let it expire) before creating another",
-			e.ServiceAccountID, e.Limit),
-		details: map[string]any{"service_account_id": e.ServiceAccountID, "limit": e.Limit, "active_keys": active},
+		message: fmt.Sprintf("%s %s already has %d active API keys, the limit; revoke one of them (or let it expire) before creating another",
+			owner, e.Owner.ID, e.Limit),
+		details: details,
 	}
 }
 
@@ -146,6 +165,8 @@ func humanResource(resource string) string {
 		return "service account"
 	case resourceAPIKey:
 		return "API key"
+	case resourceUser:
+		return "user"
 	case resourceServerGrant:
 		return "server grant"
 	default:

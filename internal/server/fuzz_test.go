@@ -104,7 +104,7 @@ func (e *fuzzEnv) addKey(saID, name string) APIKey {
 	e.t.Helper()
 	secret := newSecret()
 	key := newAPIKey(e.srv.OrganizationID(), saID, name, secret, e.clock.Now(), time.Time{})
-	if err := e.srv.Store().CreateAPIKey(key); err != nil {
+	if err := e.srv.Store().CreateAPIKey(ServiceAccountKeys(key.OwnerID), key); err != nil {
 		e.t.Fatal(err)
 	}
 	e.secrets = append(e.secrets, secret)
@@ -378,7 +378,7 @@ func (e *fuzzEnv) checkAPIKey(raw []byte, saID string, withSecret bool) apiKeyJS
 		if stored.ID != key.ID {
 			continue
 		}
-		shown := toAPIKeyJSON(stored, e.clock.Now())
+		shown := toAPIKeyJSON(stored, ServiceAccountKeys(saID), e.clock.Now())
 		shown.Secret = key.Secret
 		if withSecret && stored.SecretHash != sha256.Sum256([]byte(key.Secret)) {
 			e.t.Fatalf("the stored hash is not the SHA-256 of the secret returned")
@@ -663,7 +663,7 @@ func FuzzAPIKeyUpdate(f *testing.F) {
 		e.reset(t)
 		sa, otherSA := e.addServiceAccount("ci", ""), e.addServiceAccount("other", "")
 		key, revoked, otherKey := e.addKey(sa.ID, "primary"), e.addKey(sa.ID, "old"), e.addKey(otherSA.ID, "theirs")
-		if _, _, err := e.srv.Store().RevokeAPIKey(e.srv.OrganizationID(), sa.ID, revoked.ID, e.clock.Now()); err != nil {
+		if _, _, err := e.srv.Store().RevokeAPIKey(e.srv.OrganizationID(), ServiceAccountKeys(sa.ID), revoked.ID, e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		path := saPath(sa.ID, "/api-keys/", fuzzPath(segment, map[string]string{"{key}": key.ID, "{revoked}": revoked.ID, "{other}": otherKey.ID}, "{key}"))

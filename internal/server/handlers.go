@@ -17,6 +17,33 @@ func (s *Server) getOrganization(c *call) (apiResponse, error) {
 	return ok(toOrganizationJSON(c.org)), nil
 }
 
+type updateOrganizationRequest struct {
+	DefaultServerRole *string `json:"default_server_role"`
+}
+
+// updateOrganization changes the organization's default_server_role; every
+// request after it is evaluated with the new role, since each request reads
+// the organization afresh.
+func (s *Server) updateOrganization(c *call) (apiResponse, error) {
+	var req updateOrganizationRequest
+	if err := c.decode(&req); err != nil {
+		return apiResponse{}, err
+	}
+	var patch OrganizationPatch
+	if req.DefaultServerRole != nil {
+		role, err := parseDefaultServerRole(*req.DefaultServerRole)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		patch.DefaultServerRole = &role
+	}
+	org, changed, err := s.store.UpdateOrganization(c.org.ID, patch)
+	if err != nil {
+		return apiResponse{}, err
+	}
+	return updated(toOrganizationJSON(org), changed), nil
+}
+
 func (s *Server) listServers(c *call) (apiResponse, error) {
 	servers, err := s.store.ListMCPServers(c.org.ID)
 	if err != nil {
@@ -129,7 +156,7 @@ func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
 	}
 	account := createdServiceAccountJSON{serviceAccountJSON: toServiceAccountJSON(sa)}
 	if key != nil {
-		keyJSON := toAPIKeyJSON(*key, c.now)
+		keyJSON := toAPIKeyJSON(*key, ServiceAccountKeys(sa.ID), c.now)
 		keyJSON.Secret = secret
 		account.APIKey = &keyJSON
 	}
@@ -194,16 +221,38 @@ func (s *Server) deleteServiceAccount(c *call) (apiResponse, error) {
 	return deleted(), nil
 }
 
-func (s *Server) listAPIKeys(c *call) (apiResponse, error) {
-	keys, err := s.store.ListAPIKeys(c.org.ID, c.param("sa"))
-	if err != nil {
-		return apiResponse{}, err
+// keysOf names whose keys a key path addresses: the service account in the
+// path, or, under /me/api-keys, the caller's own personal keys. One set of key
+// handlers serves both, with the same validation, idempotency, expiry and
+// PATCH rules; only the limit of active keys differs (KeyOwner).
+type keysOf func(c *call) (KeyOwner, error)
+
+func serviceAccountKeysOf(c *call) (KeyOwner, error) { return ServiceAccountKeys(c.param("sa")), nil }
+
+// personalKeysOf refuses a service account: personal keys belong to users.
+func personalKeysOf(c *call) (KeyOwner, error) {
+	if c.actor.Type != ActorUser {
+		return KeyOwner{}, errPersonalKeysOfServiceAccount
 	}
-	list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys))}
-	for _, k := range keys {
-		list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, c.now))
+	return PersonalKeys(c.actor.ID), nil
+}
+
+func (s *Server) listAPIKeys(of keysOf) handler {
+	return func(c *call) (apiResponse, error) {
+		owner, err := of(c)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		keys, err := s.store.ListAPIKeys(c.org.ID, owner)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys))}
+		for _, k := range keys {
+			list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, owner, c.now))
+		}
+		return ok(list), nil
 	}
-	return ok(list), nil
 }
 
 type createAPIKeyRequest struct {
@@ -212,47 +261,56 @@ type createAPIKeyRequest struct {
 	TTLSeconds *int64  `json:"ttl_seconds"`
 }
 
-func (s *Server) createAPIKey(c *call) (apiResponse, error) {
-	var req createAPIKeyRequest
-	if err := c.decode(&req); err != nil {
-		return apiResponse{}, err
+func (s *Server) createAPIKey(of keysOf) handler {
+	return func(c *call) (apiResponse, error) {
+		owner, err := of(c)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		var req createAPIKeyRequest
+		if err := c.decode(&req); err != nil {
+			return apiResponse{}, err
+		}
+		if err := validateAPIKeyName(req.Name); err != nil {
+			return apiResponse{}, err
+		}
+		var expiresAt time.Time
+		switch {
+		case req.ExpiresAt != nil && req.TTLSeconds != nil:
+			return apiResponse{}, invalidField("ttl_seconds", "expires_at and ttl_seconds are mutually exclusive; send one of them")
+		case req.ExpiresAt != nil:
+			expiresAt, err = parseExpiresAt(*req.ExpiresAt, c.now)
+		case req.TTLSeconds != nil:
+			expiresAt, err = parseTTLSeconds(*req.TTLSeconds, c.now)
+		}
+		if err != nil {
+			return apiResponse{}, err
+		}
+		// The store checks that the owner exists under the same lock as the
+		// key limit, so a concurrent delete cannot slip in between.
+		secret := newSecret()
+		key := newAPIKey(c.org.ID, owner.ID, req.Name, secret, c.now, expiresAt)
+		if err := s.store.CreateAPIKey(owner, key); err != nil {
+			return apiResponse{}, err
+		}
+		keyJSON := toAPIKeyJSON(key, owner, c.now)
+		keyJSON.Secret = secret
+		return created(keyJSON), nil
 	}
-	if err := validateAPIKeyName(req.Name); err != nil {
-		return apiResponse{}, err
-	}
-	var (
-		expiresAt time.Time
-		err       error
-	)
-	switch {
-	case req.ExpiresAt != nil && req.TTLSeconds != nil:
-		return apiResponse{}, invalidField("ttl_seconds", "expires_at and ttl_seconds are mutually exclusive; send one of them")
-	case req.ExpiresAt != nil:
-		expiresAt, err = parseExpiresAt(*req.ExpiresAt, c.now)
-	case req.TTLSeconds != nil:
-		expiresAt, err = parseTTLSeconds(*req.TTLSeconds, c.now)
-	}
-	if err != nil {
-		return apiResponse{}, err
-	}
-	// The store checks that the account exists under the same lock as the
-	// key limit, so a concurrent delete cannot slip in between.
-	secret := newSecret()
-	key := newAPIKey(c.org.ID, c.param("sa"), req.Name, secret, c.now, expiresAt)
-	if err := s.store.CreateAPIKey(key); err != nil {
-		return apiResponse{}, err
-	}
-	keyJSON := toAPIKeyJSON(key, c.now)
-	keyJSON.Secret = secret
-	return created(keyJSON), nil
 }
 
-func (s *Server) getAPIKey(c *call) (apiResponse, error) {
-	key, err := s.store.GetAPIKey(c.org.ID, c.param("sa"), c.param("key"))
-	if err != nil {
-		return apiResponse{}, err
+func (s *Server) getAPIKey(of keysOf) handler {
+	return func(c *call) (apiResponse, error) {
+		owner, err := of(c)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		key, err := s.store.GetAPIKey(c.org.ID, owner, c.param("key"))
+		if err != nil {
+			return apiResponse{}, err
+		}
+		return ok(toAPIKeyJSON(key, owner, c.now)), nil
 	}
-	return ok(toAPIKeyJSON(key, c.now)), nil
 }
 
 type updateAPIKeyRequest struct {
@@ -262,38 +320,50 @@ type updateAPIKeyRequest struct {
 
 // updateAPIKey renames a key or brings its expiry forward: a key's life can
 // be shortened (a grace period for a replaced key), never extended.
-func (s *Server) updateAPIKey(c *call) (apiResponse, error) {
-	var req updateAPIKeyRequest
-	if err := c.decode(&req); err != nil {
-		return apiResponse{}, err
-	}
-	var patch APIKeyPatch
-	if req.Name != nil {
-		if err := validateAPIKeyName(*req.Name); err != nil {
-			return apiResponse{}, err
-		}
-		patch.Name = req.Name
-	}
-	if req.ExpiresAt != nil {
-		expiresAt, err := parseExpiresAt(*req.ExpiresAt, c.now)
+func (s *Server) updateAPIKey(of keysOf) handler {
+	return func(c *call) (apiResponse, error) {
+		owner, err := of(c)
 		if err != nil {
 			return apiResponse{}, err
 		}
-		patch.ExpiresAt = &expiresAt
+		var req updateAPIKeyRequest
+		if err := c.decode(&req); err != nil {
+			return apiResponse{}, err
+		}
+		var patch APIKeyPatch
+		if req.Name != nil {
+			if err := validateAPIKeyName(*req.Name); err != nil {
+				return apiResponse{}, err
+			}
+			patch.Name = req.Name
+		}
+		if req.ExpiresAt != nil {
+			expiresAt, err := parseExpiresAt(*req.ExpiresAt, c.now)
+			if err != nil {
+				return apiResponse{}, err
+			}
+			patch.ExpiresAt = &expiresAt
+		}
+		key, changed, err := s.store.UpdateAPIKey(c.org.ID, owner, c.param("key"), patch)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		return updated(toAPIKeyJSON(key, owner, c.now), changed), nil
 	}
-	key, changed, err := s.store.UpdateAPIKey(c.org.ID, c.param("sa"), c.param("key"), patch)
-	if err != nil {
-		return apiResponse{}, err
-	}
-	return updated(toAPIKeyJSON(key, c.now), changed), nil
 }
 
-func (s *Server) revokeAPIKey(c *call) (apiResponse, error) {
-	key, changed, err := s.store.RevokeAPIKey(c.org.ID, c.param("sa"), c.param("key"), c.now)
-	if err != nil {
-		return apiResponse{}, err
+func (s *Server) revokeAPIKey(of keysOf) handler {
+	return func(c *call) (apiResponse, error) {
+		owner, err := of(c)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		key, changed, err := s.store.RevokeAPIKey(c.org.ID, owner, c.param("key"), c.now)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		return updated(toAPIKeyJSON(key, owner, c.now), changed), nil
 	}
-	return updated(toAPIKeyJSON(key, c.now), changed), nil
 }
 
 func (s *Server) listServerGrants(c *call) (apiResponse, error) {

@@ -63,6 +63,21 @@ func (m *memoryStore) GetOrganization(id string) (Organization, error) {
 	return org, nil
 }
 
+func (m *memoryStore) UpdateOrganization(id string, patch OrganizationPatch) (Organization, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	org, ok := m.orgs[id]
+	if !ok {
+		return Organization{}, false, &NotFoundError{Resource: resourceOrganization}
+	}
+	if patch.DefaultServerRole == nil || *patch.DefaultServerRole == org.DefaultServerRole {
+		return org, false, nil
+	}
+	org.DefaultServerRole = *patch.DefaultServerRole
+	m.orgs[id] = org
+	return org, true, nil
+}
+
 func (m *memoryStore) CreateUser(user User, key APIKey) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -204,47 +219,47 @@ func (m *memoryStore) DeleteServiceAccount(orgID, id string, at time.Time) error
 	return nil
 }
 
-func (m *memoryStore) CreateAPIKey(key APIKey) error {
+func (m *memoryStore) CreateAPIKey(owner KeyOwner, key APIKey) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, err := m.serviceAccount(key.OrganizationID, key.OwnerID); err != nil {
+	if err := m.keyOwner(key.OrganizationID, owner); err != nil {
 		return err
 	}
 	if _, taken := m.keyIDByHash[key.SecretHash]; taken {
 		return errDuplicateSecret
 	}
 	var active []APIKey
-	for _, existing := range m.ownedKeys(key.OwnerID) {
+	for _, existing := range m.ownedKeys(owner.ID) {
 		if existing.Status(key.CreatedAt) == KeyActive {
 			active = append(active, existing)
 		}
 	}
-	if len(active) >= MaxActiveKeysPerServiceAccount {
-		return &KeyLimitError{ServiceAccountID: key.OwnerID, Limit: MaxActiveKeysPerServiceAccount, Active: active}
+	if limit := owner.activeKeyLimit(); len(active) >= limit {
+		return &KeyLimitError{Owner: owner, Limit: limit, Active: active}
 	}
 	m.insertKey(key)
 	return nil
 }
 
-func (m *memoryStore) GetAPIKey(orgID, serviceAccountID, id string) (APIKey, error) {
+func (m *memoryStore) GetAPIKey(orgID string, owner KeyOwner, id string) (APIKey, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.serviceAccountKey(orgID, serviceAccountID, id)
+	return m.ownedKey(orgID, owner, id)
 }
 
-func (m *memoryStore) ListAPIKeys(orgID, serviceAccountID string) ([]APIKey, error) {
+func (m *memoryStore) ListAPIKeys(orgID string, owner KeyOwner) ([]APIKey, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
+	if err := m.keyOwner(orgID, owner); err != nil {
 		return nil, err
 	}
-	return m.ownedKeys(serviceAccountID), nil
+	return m.ownedKeys(owner.ID), nil
 }
 
-func (m *memoryStore) UpdateAPIKey(orgID, serviceAccountID, id string, patch APIKeyPatch) (APIKey, bool, error) {
+func (m *memoryStore) UpdateAPIKey(orgID string, owner KeyOwner, id string, patch APIKeyPatch) (APIKey, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key, err := m.serviceAccountKey(orgID, serviceAccountID, id)
+	key, err := m.ownedKey(orgID, owner, id)
 	if err != nil {
 		return APIKey{}, false, err
 	}
@@ -256,10 +271,10 @@ func (m *memoryStore) UpdateAPIKey(orgID, serviceAccountID, id string, patch API
 	return updated, true, nil
 }
 
-func (m *memoryStore) RevokeAPIKey(orgID, serviceAccountID, id string, at time.Time) (APIKey, bool, error) {
+func (m *memoryStore) RevokeAPIKey(orgID string, owner KeyOwner, id string, at time.Time) (APIKey, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key, err := m.serviceAccountKey(orgID, serviceAccountID, id)
+	key, err := m.ownedKey(orgID, owner, id)
 	if err != nil || !key.RevokedAt.IsZero() {
 		return key, false, err
 	}
@@ -435,12 +450,24 @@ func (m *memoryStore) serviceAccount(orgID, id string) (ServiceAccount, error) {
 	return sa, nil
 }
 
-func (m *memoryStore) serviceAccountKey(orgID, serviceAccountID, id string) (APIKey, error) {
-	if _, err := m.serviceAccount(orgID, serviceAccountID); err != nil {
+// keyOwner checks that owner exists in the organization.
+func (m *memoryStore) keyOwner(orgID string, owner KeyOwner) error {
+	if owner.Type == ActorUser {
+		if user, ok := m.users[owner.ID]; !ok || user.OrganizationID != orgID {
+			return &NotFoundError{Resource: resourceUser}
+		}
+		return nil
+	}
+	_, err := m.serviceAccount(orgID, owner.ID)
+	return err
+}
+
+func (m *memoryStore) ownedKey(orgID string, owner KeyOwner, id string) (APIKey, error) {
+	if err := m.keyOwner(orgID, owner); err != nil {
 		return APIKey{}, err
 	}
 	key, ok := m.keys[id]
-	if !ok || key.OwnerID != serviceAccountID {
+	if !ok || key.OwnerID != owner.ID {
 		return APIKey{}, &NotFoundError{Resource: resourceAPIKey}
 	}
 	return key, nil

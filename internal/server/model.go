@@ -41,6 +41,33 @@ const (
 // downtime.
 const MaxActiveKeysPerServiceAccount = 2
 
+// MaxActivePersonalKeysPerUser is how many personal keys a user may hold that
+// are neither revoked nor expired: one per laptop, CI runner or tool a person
+// uses, with room to rotate each, and few enough that a forgotten key stands
+// out.
+const MaxActivePersonalKeysPerUser = 10
+
+// KeyOwner is who holds an API key: a service account, or a user, whose keys
+// are personal keys.
+type KeyOwner struct {
+	Type ActorType
+	ID   string
+}
+
+// ServiceAccountKeys names the keys of a service account.
+func ServiceAccountKeys(id string) KeyOwner { return KeyOwner{Type: ActorServiceAccount, ID: id} }
+
+// PersonalKeys names the personal keys of a user.
+func PersonalKeys(userID string) KeyOwner { return KeyOwner{Type: ActorUser, ID: userID} }
+
+// activeKeyLimit is how many active keys the owner may hold.
+func (o KeyOwner) activeKeyLimit() int {
+	if o.Type == ActorUser {
+		return MaxActivePersonalKeysPerUser
+	}
+	return MaxActiveKeysPerServiceAccount
+}
+
 // AccessRole is an actor's role on one server: none < viewer < user < admin.
 type AccessRole string
 
@@ -111,6 +138,12 @@ func (s CapabilitySet) String() string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
+}
+
+// OrganizationPatch lists the fields of an organization to change; nil fields
+// stay as they are.
+type OrganizationPatch struct {
+	DefaultServerRole *AccessRole
 }
 
 // Organization holds users, service accounts and servers.

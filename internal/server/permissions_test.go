@@ -74,7 +74,12 @@ type permissionOperation struct {
 	mcp  bool
 	run  func(f *permissionFixture, c *apiClient) response
 	want map[accessScenario]statuses
+	// refusal is what a 403's details hold, when not the roles.
+	refusal map[string]any
 }
+
+// personalKeysRefusal is the 403 of a service account on /me/api-keys.
+var personalKeysRefusal = map[string]any{"actor_type": ActorServiceAccount, "required_actor_type": ActorUser}
 
 func mcpOperation(method string, params any, want map[accessScenario]statuses) permissionOperation {
 	return permissionOperation{name: "MCP " + method, mcp: true, want: want, run: func(f *permissionFixture, c *apiClient) response {
@@ -87,6 +92,19 @@ func mcpOperation(method string, params any, want map[accessScenario]statuses) p
 var permissionOperations = []permissionOperation{
 	{name: "read organization", want: everywhere(statuses{200, 200, 200, 200}), run: func(f *permissionFixture, c *apiClient) response {
 		return c.do(http.MethodGet, "/api/v0/organizations/current", nil)
+	}},
+	{name: "change organization settings", want: everywhere(statuses{403, 403, 200, 200}), run: func(f *permissionFixture, c *apiClient) response {
+		// The scenario's own default_server_role again, so the fixture stays as it is.
+		var org organizationJSON
+		f.e.owner.do(http.MethodGet, "/api/v0/organizations/current", nil).want(http.StatusOK).decode(&org)
+		return c.do(http.MethodPatch, "/api/v0/organizations/current", map[string]any{"default_server_role": org.DefaultServerRole})
+	}},
+	// Personal keys belong to users: the actors below the owner are service accounts.
+	{name: "list personal keys", want: everywhere(statuses{403, 403, 403, 200}), refusal: personalKeysRefusal, run: func(f *permissionFixture, c *apiClient) response {
+		return c.do(http.MethodGet, personalKeys, nil)
+	}},
+	{name: "create personal key", want: everywhere(statuses{403, 403, 403, 201}), refusal: personalKeysRefusal, run: func(f *permissionFixture, c *apiClient) response {
+		return c.do(http.MethodPost, personalKeys, map[string]any{"name": f.unique("laptop")})
 	}},
 	{name: "list servers", want: everywhere(statuses{200, 200, 200, 200}), run: func(f *permissionFixture, c *apiClient) response {
 		return c.do(http.MethodGet, serverCollection, nil)
@@ -269,6 +287,8 @@ func TestPermissions(t *testing.T) {
 							res.wantRPCError(http.StatusOK, -33403, nil)
 						case op.mcp:
 							res.wantRPCError(want[i], -33000-want[i], nil)
+						case want[i] == http.StatusForbidden && op.refusal != nil:
+							res.wantError(want[i], "permission_denied", op.refusal)
 						case want[i] == http.StatusForbidden:
 							res.wantError(want[i], "permission_denied", map[string]any{"actor_role": role, "required_role": RoleAdmin})
 						default:

@@ -36,6 +36,10 @@ const (
 	actionManageAPIKeys         action = "create, rename or revoke API keys of service accounts"
 	actionManageGrants          action = "create, change or remove server grants"
 	actionCallServers           action = "call MCP servers"
+	actionManageOrganization    action = "change the organization's settings (default_server_role)"
+	// actionManagePersonalKeys is a user's work on its own personal keys,
+	// which carry no more than the user's own access: any role may.
+	actionManagePersonalKeys action = "manage its own personal API keys"
 )
 
 // minimumRole is the organization half of the permission table of API.md:
@@ -49,6 +53,8 @@ var minimumRole = map[action]Role{
 	actionManageAPIKeys:         RoleAdmin,
 	actionManageGrants:          RoleAdmin,
 	actionCallServers:           RoleMember,
+	actionManageOrganization:    RoleAdmin,
+	actionManagePersonalKeys:    RoleViewer,
 }
 
 // permissionScope says which kind of role a permissionError is about.

@@ -13,14 +13,24 @@ import (
 type route struct {
 	pattern string
 	action  action
-	handle  func(*call) (apiResponse, error)
+	handle  handler
 }
+
+// handler answers an authenticated, authorized call.
+type handler func(*call) (apiResponse, error)
 
 func (s *Server) routes() []route {
 	const org = "/api/v0/organizations/{org}"
 	return []route{
 		{"GET /api/v0/me", actionRead, s.getMe},
+		{"GET /api/v0/me/api-keys", actionManagePersonalKeys, s.listAPIKeys(personalKeysOf)},
+		{"POST /api/v0/me/api-keys", actionManagePersonalKeys, s.createAPIKey(personalKeysOf)},
+		{"GET /api/v0/me/api-keys/{key}", actionManagePersonalKeys, s.getAPIKey(personalKeysOf)},
+		{"PATCH /api/v0/me/api-keys/{key}", actionManagePersonalKeys, s.updateAPIKey(personalKeysOf)},
+		{"DELETE /api/v0/me/api-keys/{key}", actionManagePersonalKeys, s.revokeAPIKey(personalKeysOf)},
+
 		{"GET " + org, actionRead, s.getOrganization},
+		{"PATCH " + org, actionManageOrganization, s.updateOrganization},
 
 		{"GET " + org + "/servers", actionRead, s.listServers},
 		{"POST " + org + "/servers", actionManageServers, s.createServer},
@@ -32,11 +42,11 @@ func (s *Server) routes() []route {
 		{"PATCH " + org + "/service-accounts/{sa}", actionManageServiceAccounts, s.updateServiceAccount},
 		{"DELETE " + org + "/service-accounts/{sa}", actionManageServiceAccounts, s.deleteServiceAccount},
 
-		{"GET " + org + "/service-accounts/{sa}/api-keys", actionRead, s.listAPIKeys},
-		{"POST " + org + "/service-accounts/{sa}/api-keys", actionManageAPIKeys, s.createAPIKey},
-		{"GET " + org + "/service-accounts/{sa}/api-keys/{key}", actionRead, s.getAPIKey},
-		{"PATCH " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, s.updateAPIKey},
-		{"DELETE " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, s.revokeAPIKey},
+		{"GET " + org + "/service-accounts/{sa}/api-keys", actionRead, s.listAPIKeys(serviceAccountKeysOf)},
+		{"POST " + org + "/service-accounts/{sa}/api-keys", actionManageAPIKeys, s.createAPIKey(serviceAccountKeysOf)},
+		{"GET " + org + "/service-accounts/{sa}/api-keys/{key}", actionRead, s.getAPIKey(serviceAccountKeysOf)},
+		{"PATCH " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, s.updateAPIKey(serviceAccountKeysOf)},
+		{"DELETE " + org + "/service-accounts/{sa}/api-keys/{key}", actionManageAPIKeys, s.revokeAPIKey(serviceAccountKeysOf)},
 
 		{"GET " + org + "/service-accounts/{sa}/server-grants", actionRead, s.listServerGrants},
 		{"PUT " + org + "/service-accounts/{sa}/server-grants/{server}", actionManageGrants, s.putServerGrant},

@@ -12,6 +12,8 @@ import (
 type Store interface {
 	CreateOrganization(org Organization) error
 	GetOrganization(id string) (Organization, error)
+	// UpdateOrganization applies patch and reports whether something changed.
+	UpdateOrganization(id string, patch OrganizationPatch) (Organization, bool, error)
 
 	// CreateUser stores a user together with its API key.
 	CreateUser(user User, key APIKey) error
@@ -36,23 +38,24 @@ type Store interface {
 	// removes its server grants.
 	DeleteServiceAccount(orgID, id string, at time.Time) error
 
-	// CreateAPIKey stores a key for the service account key.OwnerID. Keys
-	// count as active at key.CreatedAt; when the account already holds
-	// MaxActiveKeysPerServiceAccount active keys it fails with a *KeyLimitError.
-	CreateAPIKey(key APIKey) error
-	GetAPIKey(orgID, serviceAccountID, id string) (APIKey, error)
-	// ListAPIKeys returns all keys of a service account, whatever their
-	// status, ordered by creation time, then id.
-	ListAPIKeys(orgID, serviceAccountID string) ([]APIKey, error)
+	// CreateAPIKey stores a key of owner (key.OwnerID is owner.ID). Keys count
+	// as active at key.CreatedAt; when the owner already holds as many active
+	// keys as it may (MaxActiveKeysPerServiceAccount, or
+	// MaxActivePersonalKeysPerUser for a user) it fails with a *KeyLimitError.
+	CreateAPIKey(owner KeyOwner, key APIKey) error
+	GetAPIKey(orgID string, owner KeyOwner, id string) (APIKey, error)
+	// ListAPIKeys returns all keys of owner, whatever their status, ordered
+	// by creation time, then id.
+	ListAPIKeys(orgID string, owner KeyOwner) ([]APIKey, error)
 	// UpdateAPIKey applies patch and reports whether something changed. An
 	// expiry may only move forward in time, never later: a patch whose
 	// ExpiresAt is after the key's current expiry fails with an
 	// *ExpiryExtensionError and changes nothing (its name neither). The same
 	// expiry again is no change, so a retried PATCH succeeds.
-	UpdateAPIKey(orgID, serviceAccountID, id string, patch APIKeyPatch) (APIKey, bool, error)
+	UpdateAPIKey(orgID string, owner KeyOwner, id string, patch APIKeyPatch) (APIKey, bool, error)
 	// RevokeAPIKey reports whether the key was active or expired before; a
 	// key that is already revoked keeps its original RevokedAt.
-	RevokeAPIKey(orgID, serviceAccountID, id string, at time.Time) (APIKey, bool, error)
+	RevokeAPIKey(orgID string, owner KeyOwner, id string, at time.Time) (APIKey, bool, error)
 
 	// CreateMCPServer fails with a *ConflictError if the name or slug is taken.
 	CreateMCPServer(srv MCPServer) error
@@ -133,6 +136,7 @@ var (
 const (
 	resourceOrganization      = "organization"
 	resourceServiceAccount    = "service_account"
+	resourceUser              = "user"
 	resourceAPIKey            = "api_key"
 	resourceServer            = "server"
 	resourceServerGrant       = "server_grant"
@@ -177,17 +181,17 @@ func (e *ExpiryExtensionError) Error() string {
 	return "the key already expires at " + formatTime(e.Current) + "; an expiry can only be brought forward"
 }
 
-// KeyLimitError refuses a key because the service account already holds
-// Limit active keys, listed in Active.
+// KeyLimitError refuses a key because its owner already holds Limit active
+// keys, listed in Active.
 type KeyLimitError struct {
-	ServiceAccountID string
-	Limit            int
-	Active           []APIKey
+	Owner  KeyOwner
+	Limit  int
+	Active []APIKey
 }
 
-// Error names the service account and the limit.
+// Error names the owner and the limit.
 func (e *KeyLimitError) Error() string {
-	return fmt.Sprintf("service account %s already has %d active API keys (limit %d)", e.ServiceAccountID, len(e.Active), e.Limit)
+	return fmt.Sprintf("%s %s already has %d active API keys (limit %d)", e.Owner.Type, e.Owner.ID, len(e.Active), e.Limit)
 }
 
 // Is makes errors.Is(err, ErrKeyLimit) true.

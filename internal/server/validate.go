@@ -146,3 +146,11 @@ func ValidateDefaultServerRole(role string) error {
 	}
 	return fmt.Errorf("default server role %q is not one of none, viewer or user", role)
 }
+
+func parseDefaultServerRole(role string) (AccessRole, error) {
+	if err := ValidateDefaultServerRole(role); err != nil {
+		return "", invalidField("default_server_role", "default_server_role must be one of none, viewer or user "+
+			"(admin comes only from a grant or the organization role)")
+	}
+	return AccessRole(role), nil
+}

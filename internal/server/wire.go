@@ -62,7 +62,8 @@ type serviceAccountListJSON struct {
 type apiKeyJSON struct {
 	ID               string    `json:"id"`
 	OrganizationID   string    `json:"organization_id"`
-	ServiceAccountID string    `json:"service_account_id"`
+	ServiceAccountID string    `json:"service_account_id,omitempty"`
+	UserID           string    `json:"user_id,omitempty"`
 	Name             string    `json:"name"`
 	MaskedSecret     string    `json:"masked_secret"`
 	Status           KeyStatus `json:"status"`
@@ -155,19 +156,26 @@ func toServiceAccountJSON(sa ServiceAccount) serviceAccountJSON {
 	}
 }
 
-func toAPIKeyJSON(k APIKey, now time.Time) apiKeyJSON {
-	return apiKeyJSON{
-		ID:               k.ID,
-		OrganizationID:   k.OrganizationID,
-		ServiceAccountID: k.OwnerID,
-		Name:             k.Name,
-		MaskedSecret:     k.MaskedSecret,
-		Status:           k.Status(now),
-		CreatedAt:        formatTime(k.CreatedAt),
-		ExpiresAt:        formatOptionalTime(k.ExpiresAt),
-		RevokedAt:        formatOptionalTime(k.RevokedAt),
-		LastUsedAt:       formatOptionalTime(k.LastUsedAt),
+// toAPIKeyJSON names the key's owner in service_account_id, or, for a
+// personal key, user_id.
+func toAPIKeyJSON(k APIKey, owner KeyOwner, now time.Time) apiKeyJSON {
+	j := apiKeyJSON{
+		ID:             k.ID,
+		OrganizationID: k.OrganizationID,
+		Name:           k.Name,
+		MaskedSecret:   k.MaskedSecret,
+		Status:         k.Status(now),
+		CreatedAt:      formatTime(k.CreatedAt),
+		ExpiresAt:      formatOptionalTime(k.ExpiresAt),
+		RevokedAt:      formatOptionalTime(k.RevokedAt),
+		LastUsedAt:     formatOptionalTime(k.LastUsedAt),
 	}
+	if owner.Type == ActorUser {
+		j.UserID = k.OwnerID
+	} else {
+		j.ServiceAccountID = k.OwnerID
+	}
+	return j
 }
 
 func toServerGrantJSON(g Grant) serverGrantJSON {
