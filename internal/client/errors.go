@@ -17,7 +17,7 @@ var (
 	ErrPermissionDenied = errors.New("permission denied")
 	// ErrConflict: the request conflicts with the current state (any 409).
 	ErrConflict = errors.New("conflict")
-	// ErrKeyLimitExceeded: the service account already holds two active keys.
+	// ErrKeyLimitExceeded: the key's owner already holds as many active keys as it may.
 	ErrKeyLimitExceeded = errors.New("key limit exceeded")
 	// ErrRateLimited: Horizon kept answering 429 after every permitted retry.
 	ErrRateLimited = errors.New("rate limited")
@@ -106,9 +106,11 @@ func (e *APIError) Permission() (PermissionDetails, bool) {
 
 // KeyLimitDetails are the details of a key_limit_exceeded conflict.
 type KeyLimitDetails struct {
-	ServiceAccountID string      `json:"service_account_id"`
-	Limit            int         `json:"limit"`
-	ActiveKeys       []KeySketch `json:"active_keys"`
+	ServiceAccountID string `json:"service_account_id"`
+	// UserID is set instead for a user's personal keys.
+	UserID     string      `json:"user_id"`
+	Limit      int         `json:"limit"`
+	ActiveKeys []KeySketch `json:"active_keys"`
 }
 
 // KeySketch identifies a key in an error's details.

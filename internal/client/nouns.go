@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 )
 
 // Me returns the calling actor and its organizations.
@@ -13,6 +14,44 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 // GetOrganization returns the client's organization.
 func (c *Client) GetOrganization(ctx context.Context) (*Organization, error) {
 	return call[Organization](ctx, c, http.MethodGet, c.orgPath(), nil)
+}
+
+// UpdateOrganization changes the client's organization's settings.
+func (c *Client) UpdateOrganization(ctx context.Context, req UpdateOrganizationRequest) (*Organization, error) {
+	return call[Organization](ctx, c, http.MethodPatch, c.orgPath(), req)
+}
+
+const personalKeysPath = "/api/v0/me/api-keys"
+
+// ListPersonalAPIKeys returns the metadata of every personal key of the calling user.
+func (c *Client) ListPersonalAPIKeys(ctx context.Context) ([]APIKey, error) {
+	var out struct {
+		APIKeys []APIKey `json:"api_keys"`
+	}
+	if err := c.do(ctx, http.MethodGet, personalKeysPath, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.APIKeys, nil
+}
+
+// GetPersonalAPIKey returns the metadata of one personal key of the calling user.
+func (c *Client) GetPersonalAPIKey(ctx context.Context, keyID string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodGet, personalKeysPath+"/"+url.PathEscape(keyID), nil)
+}
+
+// CreatePersonalAPIKey issues a personal key of the calling user; the response is the only place its secret appears.
+func (c *Client) CreatePersonalAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPost, personalKeysPath, req)
+}
+
+// UpdatePersonalAPIKey renames a personal key or brings its expiry forward.
+func (c *Client) UpdatePersonalAPIKey(ctx context.Context, keyID string, req UpdateAPIKeyRequest) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodPatch, personalKeysPath+"/"+url.PathEscape(keyID), req)
+}
+
+// RevokePersonalAPIKey revokes a personal key at once; revoking a revoked key succeeds.
+func (c *Client) RevokePersonalAPIKey(ctx context.Context, keyID string) (*APIKey, error) {
+	return call[APIKey](ctx, c, http.MethodDelete, personalKeysPath+"/"+url.PathEscape(keyID), nil)
 }
 
 // ListServers returns the servers the caller may discover.

@@ -1,5 +1,10 @@
 package client
 
+// UpdateOrganizationRequest is the body of an organization PATCH; nil fields are left alone.
+type UpdateOrganizationRequest struct {
+	DefaultServerRole *string `json:"default_server_role,omitempty"`
+}
+
 // Organization is a Horizon organization.
 type Organization struct {
 	ID                string `json:"id"`
@@ -55,6 +60,9 @@ type UpdateServiceAccountRequest struct {
 // without downtime.
 const MaxActiveKeysPerServiceAccount = 2
 
+// MaxActivePersonalKeysPerUser is Horizon's limit of active personal keys per user.
+const MaxActivePersonalKeysPerUser = 10
+
 // API key statuses.
 const (
 	KeyStatusActive  = "active"
@@ -64,17 +72,19 @@ const (
 
 // APIKey is the metadata of an API key. Secret is set only in the create response.
 type APIKey struct {
-	ID               string  `json:"id"`
-	OrganizationID   string  `json:"organization_id"`
-	ServiceAccountID string  `json:"service_account_id"`
-	Name             string  `json:"name"`
-	MaskedSecret     string  `json:"masked_secret"`
-	Status           string  `json:"status"`
-	CreatedAt        string  `json:"created_at"`
-	ExpiresAt        *string `json:"expires_at"`
-	RevokedAt        *string `json:"revoked_at"`
-	LastUsedAt       *string `json:"last_used_at"`
-	Secret           string  `json:"secret,omitempty"`
+	ID               string `json:"id"`
+	OrganizationID   string `json:"organization_id"`
+	ServiceAccountID string `json:"service_account_id"`
+	// UserID names the owner of a personal key, which has no ServiceAccountID.
+	UserID       string  `json:"user_id"`
+	Name         string  `json:"name"`
+	MaskedSecret string  `json:"masked_secret"`
+	Status       string  `json:"status"`
+	CreatedAt    string  `json:"created_at"`
+	ExpiresAt    *string `json:"expires_at"`
+	RevokedAt    *string `json:"revoked_at"`
+	LastUsedAt   *string `json:"last_used_at"`
+	Secret       string  `json:"secret,omitempty"`
 }
 
 // CreateAPIKeyRequest is the body of a key create.

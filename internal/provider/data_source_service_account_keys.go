@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -84,6 +85,17 @@ func (d *serviceAccountKeysDataSource) Read(ctx context.Context, req datasource.
 			fmt.Sprintf("id %q", saID.ValueString()), err))
 		return
 	}
+	list, diags := keyMetadataList(ctx, keys)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("keys"), list)...)
+}
+
+// keyMetadataList is the keys attribute of the key list data sources.
+func keyMetadataList(ctx context.Context, keys []client.APIKey) (types.List, diag.Diagnostics) {
 	models := make([]keyMetadataModel, len(keys))
 	for i, k := range keys {
 		models[i] = keyMetadataModel{
@@ -97,11 +109,5 @@ func (d *serviceAccountKeysDataSource) Read(ctx context.Context, req datasource.
 			RevokedAt:    types.StringPointerValue(k.RevokedAt),
 		}
 	}
-	list, diags := types.ListValueFrom(ctx, stringObjectType(keyMetadataAttributes), models)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("keys"), list)...)
+	return types.ListValueFrom(ctx, stringObjectType(keyMetadataAttributes), models)
 }

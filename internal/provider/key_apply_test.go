@@ -44,7 +44,7 @@ func TestCreateWaitsForThisProvidersRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
+	r := keyResource(env.api)
 
 	start := time.Now()
 	resp := create(t, r, newKeyPlan(saID, "third"))

@@ -60,11 +60,14 @@ type keyOwner interface {
 	read(ctx context.Context, from planGetter) (ownedKey, diag.Diagnostics)
 	write(ctx context.Context, to stateSetter, k ownedKey) diag.Diagnostics
 	// resolve returns the id of the owner of k, to call Horizon and key the
-	// ledger by, and how messages name it ("service account sa_..."); an
-	// unknown owner (not created yet) is "", nil.
-	resolve(ctx context.Context, c *client.Client, k ownedKey) (id, name string, err error)
-	// limit is how many active keys the owner may hold.
+	// ledger by, and how messages name it ("service account sa_..."): the
+	// kind of owner, then its id. An unknown owner (not created yet) has id
+	// "". An *ownerError is a problem with the owner itself.
+	resolve(ctx context.Context, p *providerData, k ownedKey) (id, name string, err error)
+	// limit is how many active keys the owner may hold, and limitAdvice what
+	// a user at the limit does.
 	limit() int
+	limitAdvice() string
 	// The owner's key endpoints.
 	list(ctx context.Context, c *client.Client, ownerID string) ([]client.APIKey, error)
 	get(ctx context.Context, c *client.Client, ownerID, keyID string) (*client.APIKey, error)
@@ -106,8 +109,23 @@ type ownedKey struct {
 // apiKeyResource is an API key resource of one kind of owner.
 type apiKeyResource struct {
 	owner  keyOwner
+	data   *providerData
 	client *client.Client
 	keys   *keyLedger
+}
+
+// ownerError is a key whose owner the provider cannot have keys for.
+type ownerError struct{ summary, detail string }
+
+func (e *ownerError) Error() string { return e.detail }
+
+// ownerDiagnostic reports a failure to resolve a key's owner.
+func ownerDiagnostic(action string, err error) diag.Diagnostic {
+	var owner *ownerError
+	if errors.As(err, &owner) {
+		return diag.NewErrorDiagnostic(owner.summary, owner.detail)
+	}
+	return apiErrorDiagnostic(action, err)
 }
 
 // fromAPI maps the key's metadata into the model. The secret is left alone: only
@@ -183,7 +201,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				"(such as `30m` or `24h`; at least `1m`, at most `168h`). Instead of revoking the key, destroying it brings its expiry " +
 				"forward to the end of the grace period (never later than an `expires_at` it already has), so consumers that pick up " +
 				"the new secret on their own schedule keep working until then. A key in its grace period still counts toward the " +
-				"account's limit of active keys. Without it, destroying revokes the key at once. Changing it updates in place, " +
+				"owner's limit of active keys. Without it, destroying revokes the key at once. Changing it updates in place, " +
 				"with no call to Horizon.",
 			Optional:   true,
 			Validators: []validator.String{durationValidator(minGracePeriod, maxGracePeriod)},
@@ -240,7 +258,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 
 func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if p := providerDataFrom(req.ProviderData, &resp.Diagnostics); p != nil {
-		r.client, r.keys = p.client, p.keys
+		r.data, r.client, r.keys = p, p.client, p.keys
 	}
 }
 
@@ -289,7 +307,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	}
 	ownerID, ownerName, err := r.resolveOwner(ctx, in.Proposed)
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic("plan API key "+in.Proposed.Key.Name.String(), err))
+		resp.Diagnostics.Append(ownerDiagnostic("plan API key "+in.Proposed.Key.Name.String(), err))
 		return
 	}
 	in.OwnerName = ownerName
@@ -304,10 +322,10 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 
 // resolveOwner is the owner's id and name, or "" while it is unknown.
 func (r *apiKeyResource) resolveOwner(ctx context.Context, k ownedKey) (id, name string, err error) {
-	if r.client == nil {
+	if r.data == nil {
 		return "", "", nil
 	}
-	return r.owner.resolve(ctx, r.client, k)
+	return r.owner.resolve(ctx, r.data, k)
 }
 
 // planDestroy records in the ledger a key that this plan revokes at once, so
@@ -436,7 +454,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	r.keys.applyingChanges()
 	ownerID, ownerName, err := r.resolveOwner(ctx, planned)
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic("create API key "+planned.Key.Name.String(), err))
+		resp.Diagnostics.Append(ownerDiagnostic("create API key "+planned.Key.Name.String(), err))
 		return
 	}
 	k := &planned.Key
@@ -502,7 +520,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 	r.keys.planning()
 	ownerID, ownerName, err := r.resolveOwner(ctx, state)
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic("read "+who(state.Key, "its owner"), err))
+		resp.Diagnostics.Append(ownerDiagnostic("read "+who(state.Key, "its owner"), err))
 		return
 	}
 	key, err := r.owner.get(ctx, r.client, ownerID, state.Key.ID.ValueString())
@@ -543,7 +561,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 			}
 		}
 		if err != nil {
-			resp.Diagnostics.Append(apiErrorDiagnostic("rename "+who(state.Key, ownerName), err))
+			resp.Diagnostics.Append(ownerDiagnostic("rename "+who(state.Key, ownerName), err))
 			return
 		}
 	}
@@ -561,7 +579,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	r.keys.applyingChanges()
 	ownerID, ownerName, err := r.resolveOwner(ctx, state)
 	if err != nil {
-		resp.Diagnostics.Append(apiErrorDiagnostic("revoke "+who(state.Key, "its owner"), err))
+		resp.Diagnostics.Append(ownerDiagnostic("revoke "+who(state.Key, "its owner"), err))
 		return
 	}
 	if grace, ok := parseDuration(state.Key.GracePeriod); ok {
@@ -649,12 +667,8 @@ func (r *apiKeyResource) keyCreateDiagnostic(ownerID, ownerName, name string, er
 	r.keys.markRetiring(ownerID, active)
 	summary := titleCase(ownerKind(ownerName)) + " Key Limit Reached"
 	return diag.NewErrorDiagnostic(summary, fmt.Sprintf(
-		"Could not %s: %s already has %d active keys, the most Horizon allows (limit %d):\n%s\n"+
-			"Two keys exist to allow zero-downtime rotation: the replacement is created while the old key still works, then the old key is revoked. "+
-			"To proceed, either:\n"+
-			"  1. keep at most one other active key for this owner and rotate with lifecycle { create_before_destroy = true }, or\n"+
-			"  2. revoke one of the keys above first (remove its resource, or revoke it in Horizon), then apply again.\n"+
+		"Could not %s: %s already has %d active keys, the most Horizon allows (limit %d):\n%s\n%s\n"+
 			"A key that expires, such as one in the grace period of an earlier rotation (grace_period), keeps its slot until it expires: "+
 			"apply again after that, or revoke it in Horizon once its consumers use the new key.",
-		action, ownerName, len(limit.ActiveKeys), limit.Limit, describeActiveKeys(active)))
+		action, ownerName, len(limit.ActiveKeys), limit.Limit, describeActiveKeys(active), r.owner.limitAdvice()))
 }

@@ -152,7 +152,7 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddError("Invalid Horizon Provider Configuration", err.Error())
 		return
 	}
-	data := &providerData{client: c, keys: newKeyLedger()}
+	data := newProviderData(c)
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -161,6 +161,8 @@ func (p *horizonProvider) Resources(context.Context) []func() resource.Resource 
 	return []func() resource.Resource{
 		NewServiceAccountResource,
 		NewServiceAccountKeyResource,
+		NewPersonalAPIKeyResource,
+		NewOrganizationSettingsResource,
 		NewServerGrantResource,
 	}
 }
@@ -178,6 +180,7 @@ func (p *horizonProvider) DataSources(context.Context) []func() datasource.DataS
 		NewServersDataSource,
 		NewServiceAccountDataSource,
 		NewServiceAccountKeysDataSource,
+		NewPersonalAPIKeysDataSource,
 	}
 }
 

@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -14,6 +16,32 @@ import (
 type providerData struct {
 	client *client.Client
 	keys   *keyLedger
+	me     *currentActor
+}
+
+func newProviderData(c *client.Client) *providerData {
+	return &providerData{client: c, keys: newKeyLedger(), me: &currentActor{}}
+}
+
+// currentActor is the owner of the provider's key, asked of Horizon once per
+// provider: the owner of personal keys, and who a key of a service account
+// cannot be.
+type currentActor struct {
+	mu    sync.Mutex
+	actor *client.Actor
+}
+
+func (a *currentActor) get(ctx context.Context, c *client.Client) (client.Actor, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.actor == nil {
+		me, err := c.Me(ctx)
+		if err != nil {
+			return client.Actor{}, err
+		}
+		a.actor = &me.Actor
+	}
+	return *a.actor, nil
 }
 
 // providerDataFrom extracts the configured provider's data; nil before the

@@ -64,7 +64,7 @@ func (serviceAccountKeys) write(ctx context.Context, to stateSetter, k ownedKey)
 	return to.Set(ctx, serviceAccountKeyModel{ServiceAccountID: k.Owner, apiKeyModel: k.Key})
 }
 
-func (serviceAccountKeys) resolve(_ context.Context, _ *client.Client, k ownedKey) (string, string, error) {
+func (serviceAccountKeys) resolve(_ context.Context, _ *providerData, k ownedKey) (string, string, error) {
 	if k.Owner.IsUnknown() || k.Owner.IsNull() {
 		return "", "its service account", nil
 	}
@@ -72,6 +72,13 @@ func (serviceAccountKeys) resolve(_ context.Context, _ *client.Client, k ownedKe
 }
 
 func (serviceAccountKeys) limit() int { return client.MaxActiveKeysPerServiceAccount }
+
+func (serviceAccountKeys) limitAdvice() string {
+	return "Two keys exist to allow zero-downtime rotation: the replacement is created while the old key still works, then the old key is revoked. " +
+		"To proceed, either:\n" +
+		"  1. keep at most one other active key for this account and rotate with lifecycle { create_before_destroy = true }, or\n" +
+		"  2. revoke one of the keys above first (remove its horizon_service_account_key resource, or revoke it in Horizon), then apply again."
+}
 
 func (serviceAccountKeys) list(ctx context.Context, c *client.Client, saID string) ([]client.APIKey, error) {
 	return c.ListAPIKeys(ctx, saID)

@@ -171,12 +171,19 @@ func TestModifyPlan_renewBeforeUsesHorizonsClock(t *testing.T) {
 	}
 }
 
+// keyResource is horizon_service_account_key configured with c, as a new
+// provider process would be.
+func keyResource(c *client.Client) *apiKeyResource {
+	data := newProviderData(c)
+	return &apiKeyResource{owner: serviceAccountKeys{}, data: data, client: c, keys: data.keys}
+}
+
 // planningResource is the key resource of a provider that serves a plan (it
 // has refreshed something), as in `terraform plan`.
 func planningResource(c *client.Client) *apiKeyResource {
-	keys := newKeyLedger()
-	keys.planning()
-	return &apiKeyResource{owner: serviceAccountKeys{}, client: c, keys: keys}
+	r := keyResource(c)
+	r.keys.planning()
+	return r
 }
 
 // newKeyPlan is the proposed plan of a new key of saID.
@@ -326,14 +333,14 @@ func TestModifyPlan_limitWarningsOnlyInAPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	applying := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
+	applying := keyResource(env.api)
 	applying.keys.applyingChanges()
 	if resp := modifyPlan(t, applying, nil, newKeyPlan(saID, "third")); resp.Diagnostics.WarningsCount() != 0 {
 		t.Errorf("an apply's re-plan warned:\n%s", warningsOf(resp))
 	}
 
 	// Unknown at first; the apply shows itself (a delete starts) while the plan waits.
-	undecided := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
+	undecided := keyResource(env.api)
 	go func() {
 		time.Sleep(50 * time.Millisecond)
 		undecided.keys.applyingChanges()
@@ -343,7 +350,7 @@ func TestModifyPlan_limitWarningsOnlyInAPlan(t *testing.T) {
 	}
 
 	// Unknown, and nothing shows: a plan, which must not lose its warning.
-	silent := &apiKeyResource{owner: serviceAccountKeys{}, client: env.api, keys: newKeyLedger()}
+	silent := keyResource(env.api)
 	if w := warningsOf(modifyPlan(t, silent, nil, newKeyPlan(saID, "third"))); !strings.Contains(w, "Key Limit Will Be Reached") {
 		t.Errorf("a process that never showed its phase lost the warning")
 	}

@@ -36,20 +36,7 @@ resource "horizon_service_account_key" "test" {
 
 // expiresAfterCreation checks expires_at = created_at + ttl, both as Horizon set them.
 func expiresAfterCreation(ttl time.Duration) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		created, err := stateTime(s, keyAddr, "created_at")
-		if err != nil {
-			return err
-		}
-		expires, err := stateTime(s, keyAddr, "expires_at")
-		if err != nil {
-			return err
-		}
-		if got := expires.Sub(created); got != ttl {
-			return fmt.Errorf("expires_at - created_at = %s, want %s", got, ttl)
-		}
-		return nil
-	}
+	return expiresAfterCreationOf(keyAddr, ttl)
 }
 
 func stateTime(s *terraform.State, resourceName, attribute string) (time.Time, error) {

@@ -17,6 +17,7 @@ var (
 	serviceAccountRoles = []string{"viewer", "member", "admin"}
 	keyStatuses         = []string{"active", "expired", "revoked"}
 	serverGrantRoles    = []string{"viewer", "user", "admin"}
+	defaultServerRoles  = []string{"none", "viewer", "user"}
 	capabilities        = []string{"tools", "resources", "prompts"}
 )
 

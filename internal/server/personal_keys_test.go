@@ -5,19 +5,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 const personalKeys = "/api/v0/me/api-keys"
 
-// addUser stores a user of the seeded organization with a first personal key,
-// as the UI would, and returns a client that acts as the user.
+// addUser adds a user to the seeded organization and returns a client that
+// acts as the user.
 func (e *testEnv) addUser(name string, role Role) *apiClient {
 	e.t.Helper()
-	now := e.clock.Now()
-	user := User{ID: newID("usr_"), OrganizationID: e.srv.OrganizationID(), Name: name, Role: role, CreatedAt: now}
-	secret := newSecret()
-	if err := e.srv.Store().CreateUser(user, newAPIKey(user.OrganizationID, user.ID, "first", secret, now, time.Time{})); err != nil {
+	_, secret, err := e.srv.AddUser(name, role)
+	if err != nil {
 		e.t.Fatal(err)
 	}
 	return e.client(secret)

@@ -315,6 +315,23 @@ func (s *Server) seed(defaultServerRole AccessRole) error {
 	return nil
 }
 
+// AddUser adds a user with role to the seeded organization, with a first
+// personal key, and returns the user's id and that key's secret. Horizon's UI
+// creates users; the reference server has no API for it, so tests and
+// demonstrations that need users other than the owner call this.
+func (s *Server) AddUser(name string, role Role) (userID, secret string, err error) {
+	if !role.atLeast(RoleViewer) {
+		return "", "", fmt.Errorf("server: AddUser: %q is not an organization role", role)
+	}
+	now := s.clock.Now()
+	user := User{ID: newID("usr_"), OrganizationID: s.organizationID, Name: name, Role: role, CreatedAt: now}
+	secret = newSecret()
+	if err := s.store.CreateUser(user, newAPIKey(user.OrganizationID, user.ID, "first", secret, now, time.Time{})); err != nil {
+		return "", "", fmt.Errorf("server: AddUser: %w", err)
+	}
+	return user.ID, secret, nil
+}
+
 // URL returns the server's base URL, such as http://127.0.0.1:8787.
 func (s *Server) URL() string { return s.baseURL }
 

@@ -1,0 +1,4 @@
+import {
+  to = horizon_organization_settings.this
+  id = "org_3h7k2m5q4w6eabcd"
+}

@@ -1,0 +1,4 @@
+import {
+  to = horizon_personal_api_key.laptop
+  id = "key_ab3defgh2jklmnop"
+}
