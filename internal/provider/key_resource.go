@@ -320,6 +320,22 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	resp.RequiresReplace = append(resp.RequiresReplace, decision.Replace...)
 }
 
+// load decodes the key from a plan or state and resolves its owner; ok is
+// false when diags holds why it could not.
+func (r *apiKeyResource) load(ctx context.Context, from planGetter, action string, diags *diag.Diagnostics) (k ownedKey, ownerID, ownerName string, ok bool) {
+	k, d := r.owner.read(ctx, from)
+	diags.Append(d...)
+	if diags.HasError() {
+		return k, "", "", false
+	}
+	ownerID, ownerName, err := r.resolveOwner(ctx, k)
+	if err != nil {
+		diags.Append(ownerDiagnostic(action+" "+who(k.Key, "its owner"), err))
+		return k, "", "", false
+	}
+	return k, ownerID, ownerName, true
+}
+
 // resolveOwner is the owner's id and name, or "" while it is unknown.
 func (r *apiKeyResource) resolveOwner(ctx context.Context, k ownedKey) (id, name string, err error) {
 	if r.data == nil {
@@ -446,15 +462,9 @@ func who(k apiKeyModel, ownerName string) string {
 }
 
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	planned, diags := r.owner.read(ctx, req.Plan)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	r.keys.applyingChanges()
-	ownerID, ownerName, err := r.resolveOwner(ctx, planned)
-	if err != nil {
-		resp.Diagnostics.Append(ownerDiagnostic("create API key "+planned.Key.Name.String(), err))
+	planned, ownerID, ownerName, ok := r.load(ctx, req.Plan, "create", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	k := &planned.Key
@@ -512,15 +522,9 @@ func (m *apiKeyModel) keepSecret(ctx context.Context, secret string) diag.Diagno
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	state, diags := r.owner.read(ctx, req.State)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	r.keys.planning()
-	ownerID, ownerName, err := r.resolveOwner(ctx, state)
-	if err != nil {
-		resp.Diagnostics.Append(ownerDiagnostic("read "+who(state.Key, "its owner"), err))
+	state, ownerID, ownerName, ok := r.load(ctx, req.State, "read", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	key, err := r.owner.get(ctx, r.client, ownerID, state.Key.ID.ValueString())
@@ -571,15 +575,9 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 // Delete revokes the key, or, with a grace period, brings its expiry forward to
 // the end of the grace period.
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, diags := r.owner.read(ctx, req.State)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	r.keys.applyingChanges()
-	ownerID, ownerName, err := r.resolveOwner(ctx, state)
-	if err != nil {
-		resp.Diagnostics.Append(ownerDiagnostic("revoke "+who(state.Key, "its owner"), err))
+	state, ownerID, ownerName, ok := r.load(ctx, req.State, "revoke", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if grace, ok := parseDuration(state.Key.GracePeriod); ok {
@@ -588,7 +586,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	keyID := state.Key.ID.ValueString()
 	end := r.keys.beginRevoke(ownerID, keyID)
-	_, err = r.owner.revoke(ctx, r.client, ownerID, keyID)
+	_, err := r.owner.revoke(ctx, r.client, ownerID, keyID)
 	end(err == nil)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.Append(apiErrorDiagnostic("revoke "+who(state.Key, ownerName), err))
