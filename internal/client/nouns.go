@@ -54,22 +54,6 @@ func (c *Client) RevokePersonalAPIKey(ctx context.Context, keyID string) (*APIKe
 	return call[APIKey](ctx, c, http.MethodDelete, personalKeysPath+"/"+url.PathEscape(keyID), nil)
 }
 
-// ListServers returns the servers the caller may discover.
-func (c *Client) ListServers(ctx context.Context) ([]Server, error) {
-	var out struct {
-		Servers []Server `json:"servers"`
-	}
-	if err := c.do(ctx, http.MethodGet, c.orgPath("servers"), nil, &out); err != nil {
-		return nil, err
-	}
-	return out.Servers, nil
-}
-
-// GetServer returns one server.
-func (c *Client) GetServer(ctx context.Context, id string) (*Server, error) {
-	return call[Server](ctx, c, http.MethodGet, c.orgPath("servers", id), nil)
-}
-
 // ListServiceAccounts returns every service account of the organization.
 func (c *Client) ListServiceAccounts(ctx context.Context) ([]ServiceAccount, error) {
 	var out struct {

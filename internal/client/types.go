@@ -114,6 +114,20 @@ type Server struct {
 	CreatedAt      string `json:"created_at"`
 }
 
+// CreateServerRequest is the body of a server create.
+type CreateServerRequest struct {
+	Name        string `json:"name"`
+	Slug        string `json:"slug"`
+	Description string `json:"description"`
+}
+
+// UpdateServerRequest is the body of a server PATCH; nil fields are left alone.
+// There is no slug: it is immutable.
+type UpdateServerRequest struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
 // Server grant roles and MCP capabilities.
 const (
 	CapabilityTools     = "tools"

@@ -112,3 +112,27 @@ const createTimeout = 5 * time.Minute
 func uninterruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
 }
+
+// serverGone decides what a 404 for a server means. Horizon conceals a server
+// the caller may not discover behind a 404, so for a key whose owner is
+// neither an organization admin nor owner, "server not found" may only mean
+// "not visible to you": planning to recreate the object would be wrong, so
+// that case is an error that says which permission is missing. For an admin
+// or owner, who sees every server, the server is gone.
+func serverGone(ctx context.Context, c *client.Client, action string, diags *diag.Diagnostics) bool {
+	me, err := c.Me(ctx)
+	if err != nil {
+		diags.Append(apiErrorDiagnostic(action, err))
+		return false
+	}
+	if me.Actor.Role == "owner" || me.Actor.Role == "admin" {
+		return true
+	}
+	diags.AddError("Server Not Visible to the Provider's Key", fmt.Sprintf(
+		"Could not %s: Horizon answered 404 for the server. The owner of the provider's API key (%s %q, organization role %q) "+
+			"may not discover that server, and Horizon conceals such servers as not found, so Terraform cannot tell whether it still exists.\n\n"+
+			"Plan with a key whose owner is an organization admin or owner, or give the key's owner a grant of role viewer (or higher) "+
+			"on the server, or raise the organization's default_server_role.",
+		action, strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.Role))
+	return false
+}

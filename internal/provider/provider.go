@@ -164,6 +164,7 @@ func (p *horizonProvider) Resources(context.Context) []func() resource.Resource 
 		NewPersonalAPIKeyResource,
 		NewOrganizationSettingsResource,
 		NewServerGrantResource,
+		NewServerResource,
 	}
 }
 

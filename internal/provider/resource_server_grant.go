@@ -177,31 +177,14 @@ func (r *serverGrantResource) Read(ctx context.Context, req resource.ReadRequest
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
-// grantGone decides what a 404 on a grant means. Horizon conceals a server the
-// caller may not discover behind a 404, so for a key whose owner is neither an
-// organization admin nor owner, "server not found" may only mean "not visible to
-// you": planning to recreate the grant would be wrong, so that case is an error
-// that says which permission is missing. Any other 404 means the grant is gone.
+// grantGone decides what a 404 on a grant means: a 404 about the server is
+// decided by serverGone, any other 404 means the grant is gone.
 func (r *serverGrantResource) grantGone(ctx context.Context, err error, action string, diags *diag.Diagnostics) bool {
 	apiErr, _ := client.AsAPIError(err)
 	if apiErr == nil || apiErr.Resource() != "server" {
 		return true
 	}
-	me, meErr := r.client.Me(ctx)
-	if meErr != nil {
-		diags.Append(apiErrorDiagnostic(action, meErr))
-		return false
-	}
-	if me.Actor.Role == "owner" || me.Actor.Role == "admin" {
-		return true
-	}
-	diags.AddError("Server Not Visible to the Provider's Key", fmt.Sprintf(
-		"Could not %s: Horizon answered 404 for the server. The owner of the provider's API key (%s %q, organization role %q) "+
-			"may not discover that server, and Horizon conceals such servers as not found, so Terraform cannot tell whether the grant still exists.\n\n"+
-			"Plan with a key whose owner is an organization admin or owner, or give the key's owner a grant of role viewer (or higher) "+
-			"on the server, or raise the organization's default_server_role.",
-		action, strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.Role))
-	return false
+	return serverGone(ctx, r.client, action, diags)
 }
 
 func (r *serverGrantResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

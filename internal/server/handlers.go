@@ -96,6 +96,47 @@ func (s *Server) getServer(c *call) (apiResponse, error) {
 	return ok(s.toServerJSON(c.server)), nil
 }
 
+type updateServerRequest struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	// Slug is decoded only to refuse it with a message that says why.
+	Slug *string `json:"slug"`
+}
+
+func (s *Server) updateServer(c *call) (apiResponse, error) {
+	var req updateServerRequest
+	if err := c.decode(&req); err != nil {
+		return apiResponse{}, err
+	}
+	if req.Slug != nil {
+		return apiResponse{}, invalidField("slug", "slug is immutable: clients address the server by it; create a new server for a new slug")
+	}
+	if req.Name != nil {
+		if err := validateServerName(*req.Name); err != nil {
+			return apiResponse{}, err
+		}
+	}
+	if req.Description != nil {
+		if err := validateDescription(*req.Description); err != nil {
+			return apiResponse{}, err
+		}
+	}
+	srv, changed, err := s.store.UpdateMCPServer(c.org.ID, c.server.ID, MCPServerPatch{Name: req.Name, Description: req.Description})
+	if err != nil {
+		return apiResponse{}, err
+	}
+	return updated(s.toServerJSON(srv), changed), nil
+}
+
+// deleteServer removes the server and its grants in one store call, so the
+// next request of an account that held a grant on it finds no access.
+func (s *Server) deleteServer(c *call) (apiResponse, error) {
+	if err := s.store.DeleteMCPServer(c.org.ID, c.server.ID); err != nil {
+		return apiResponse{}, err
+	}
+	return deleted(), nil
+}
+
 func (s *Server) listServiceAccounts(c *call) (apiResponse, error) {
 	accounts, err := s.store.ListServiceAccounts(c.org.ID)
 	if err != nil {

@@ -289,18 +289,50 @@ func (m *memoryStore) CreateMCPServer(srv MCPServer) error {
 	if _, ok := m.orgs[srv.OrganizationID]; !ok {
 		return &NotFoundError{Resource: resourceOrganization}
 	}
-	for _, other := range m.servers {
-		if other.OrganizationID != srv.OrganizationID {
-			continue
-		}
-		if other.Name == srv.Name {
-			return &ConflictError{Resource: resourceServer, Field: "name", Value: srv.Name}
-		}
-		if other.Slug == srv.Slug {
-			return &ConflictError{Resource: resourceServer, Field: "slug", Value: srv.Slug}
-		}
+	if err := m.serverConflict(srv); err != nil {
+		return err
 	}
 	m.servers[srv.ID] = srv
+	return nil
+}
+
+func (m *memoryStore) UpdateMCPServer(orgID, id string, patch MCPServerPatch) (MCPServer, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	srv, err := m.server(orgID, id)
+	if err != nil {
+		return MCPServer{}, false, err
+	}
+	updated := srv
+	if patch.Name != nil {
+		updated.Name = *patch.Name
+	}
+	if patch.Description != nil {
+		updated.Description = *patch.Description
+	}
+	if updated == srv {
+		return srv, false, nil
+	}
+	if err := m.serverConflict(updated); err != nil {
+		return MCPServer{}, false, err
+	}
+	m.servers[id] = updated
+	return updated, true, nil
+}
+
+func (m *memoryStore) DeleteMCPServer(orgID, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.server(orgID, id); err != nil {
+		return err
+	}
+	delete(m.servers, id)
+	for saID, byServer := range m.grants {
+		delete(byServer, id)
+		if len(byServer) == 0 {
+			delete(m.grants, saID)
+		}
+	}
 	return nil
 }
 
@@ -479,6 +511,23 @@ func (m *memoryStore) server(orgID, id string) (MCPServer, error) {
 		return MCPServer{}, &NotFoundError{Resource: resourceServer}
 	}
 	return srv, nil
+}
+
+// serverConflict reports another server of srv's organization with srv's
+// name or slug.
+func (m *memoryStore) serverConflict(srv MCPServer) error {
+	for _, other := range m.servers {
+		if other.OrganizationID != srv.OrganizationID || other.ID == srv.ID {
+			continue
+		}
+		if other.Name == srv.Name {
+			return &ConflictError{Resource: resourceServer, Field: "name", Value: srv.Name}
+		}
+		if other.Slug == srv.Slug {
+			return &ConflictError{Resource: resourceServer, Field: "slug", Value: srv.Slug}
+		}
+	}
+	return nil
 }
 
 func (m *memoryStore) serverGrant(orgID, serviceAccountID, serverID string) (Grant, error) {

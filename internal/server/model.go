@@ -242,6 +242,14 @@ type MCPServer struct {
 	CreatedAt      time.Time
 }
 
+// MCPServerPatch lists the fields of a server to change; nil fields stay as
+// they are. The slug is immutable: it is part of the server's identity for
+// its clients.
+type MCPServerPatch struct {
+	Name        *string
+	Description *string
+}
+
 // Grant gives a service account a role on one server, limited to some
 // MCP capabilities. There is at most one per account and server.
 type Grant struct {

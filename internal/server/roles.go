@@ -31,7 +31,7 @@ type action string
 
 const (
 	actionRead                  action = "read the organization, its servers, service accounts, API key metadata and server grants"
-	actionManageServers         action = "create servers"
+	actionManageServers         action = "create, update or delete servers"
 	actionManageServiceAccounts action = "create, update or delete service accounts"
 	actionManageAPIKeys         action = "create, rename or revoke API keys of service accounts"
 	actionManageGrants          action = "create, change or remove server grants"

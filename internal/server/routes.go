@@ -35,6 +35,8 @@ func (s *Server) routes() []route {
 		{"GET " + org + "/servers", actionRead, s.listServers},
 		{"POST " + org + "/servers", actionManageServers, s.createServer},
 		{"GET " + org + "/servers/{server}", actionRead, s.getServer},
+		{"PATCH " + org + "/servers/{server}", actionManageServers, s.updateServer},
+		{"DELETE " + org + "/servers/{server}", actionManageServers, s.deleteServer},
 
 		{"GET " + org + "/service-accounts", actionRead, s.listServiceAccounts},
 		{"POST " + org + "/service-accounts", actionManageServiceAccounts, s.createServiceAccount},

@@ -63,6 +63,12 @@ type Store interface {
 	// ListMCPServers returns the organization's servers ordered by creation
 	// time, then id.
 	ListMCPServers(orgID string) ([]MCPServer, error)
+	// UpdateMCPServer applies patch and reports whether something changed. It
+	// fails with a *ConflictError if the new name is taken.
+	UpdateMCPServer(orgID, id string, patch MCPServerPatch) (MCPServer, bool, error)
+	// DeleteMCPServer removes the server and every grant on it, so that no
+	// account keeps access through a grant on a server that is gone.
+	DeleteMCPServer(orgID, id string) error
 
 	// PutServerGrant creates or replaces the grant of grant.ServiceAccountID
 	// on grant.ServerID with grant's role and capabilities. A new grant gets
