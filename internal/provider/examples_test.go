@@ -2,9 +2,13 @@ package provider
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,36 +32,84 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("finding examples under %s: %v (found %d)", root, err, len(dirs))
 	}
 	bin := providerBinary(t)
+	identityImports := cliAtLeast(t, 1, 12)
 	for dir := range dirs {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+		// Each import-*.tf example imports the resource that the others declare,
+		// each its own way (by id, by identity), so each is validated on its own
+		// with the rest of the directory.
+		var base, imports []string
+		for _, f := range files {
+			if strings.HasPrefix(filepath.Base(f), "import-") {
+				imports = append(imports, f)
+			} else {
+				base = append(base, f)
+			}
+		}
+		variants := map[string][]string{"": base}
+		for _, f := range imports {
+			if strings.HasSuffix(f, "import-by-identity.tf") && !identityImports {
+				continue // import blocks with identity need Terraform 1.12+.
+			}
+			variants[filepath.Base(f)] = append(slices.Clone(base), f)
+		}
 		name, _ := filepath.Rel(root, dir)
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ws, err := tfrun.NewWorkspace(t.TempDir(), bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
-			hasRequiredProviders := false
-			for _, f := range files {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				hasRequiredProviders = hasRequiredProviders || strings.Contains(string(data), "required_providers")
-				if err := ws.WriteFile(filepath.Base(f), string(data)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if !hasRequiredProviders {
-				// Registry docs show resource examples without the terraform block; give them the provider's address.
-				if err := ws.WriteFile("zz_provider.tf", "terraform {\n  required_providers {\n    horizon = { source = \"horizonhq/horizon\" }\n  }\n}\n"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var out bytes.Buffer
-			if err := ws.Run(t.Context(), &out, &out, "validate", "-no-color"); err != nil {
-				t.Fatalf("%v\n%s", err, out.String())
-			}
-		})
+		for variant, files := range variants {
+			t.Run(filepath.Join(name, variant), func(t *testing.T) {
+				t.Parallel()
+				validateExample(t, bin, files)
+			})
+		}
 	}
+}
+
+func validateExample(t *testing.T, bin string, files []string) {
+	ws, err := tfrun.NewWorkspace(t.TempDir(), bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasRequiredProviders := false
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasRequiredProviders = hasRequiredProviders || strings.Contains(string(data), "required_providers")
+		if err := ws.WriteFile(filepath.Base(f), string(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !hasRequiredProviders {
+		// Registry docs show resource examples without the terraform block; give them the provider's address.
+		if err := ws.WriteFile("zz_provider.tf", "terraform {\n  required_providers {\n    horizon = { source = \"horizonhq/horizon\" }\n  }\n}\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := ws.Run(t.Context(), &out, &out, "validate", "-no-color"); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+}
+
+// cliAtLeast tells whether the Terraform CLI that the tests run (tfrun.Binary:
+// TF_ACC_TERRAFORM_PATH, else terraform) is at least major.minor. OpenTofu
+// reports its own version, which follows Terraform's for the features
+// checked here (import blocks with identity since 1.12).
+func cliAtLeast(t *testing.T, major, minor int) bool {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), tfrun.Binary(), "version", "-json").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", tfrun.Binary(), err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("%s version -json: %v", tfrun.Binary(), err)
+	}
+	var gotMajor, gotMinor int
+	if _, err := fmt.Sscanf(v.Version, "%d.%d", &gotMajor, &gotMinor); err != nil {
+		t.Fatalf("%s version %q: %v", tfrun.Binary(), v.Version, err)
+	}
+	return gotMajor > major || (gotMajor == major && gotMinor >= minor)
 }

@@ -33,6 +33,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure      = (*apiKeyResource)(nil)
 	_ resource.ResourceWithImportState    = (*apiKeyResource)(nil)
+	_ resource.ResourceWithIdentity       = (*apiKeyResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*apiKeyResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*apiKeyResource)(nil)
 )
@@ -74,8 +75,8 @@ type keyOwner interface {
 	create(ctx context.Context, c *client.Client, ownerID string, req client.CreateAPIKeyRequest) (*client.APIKey, error)
 	update(ctx context.Context, c *client.Client, ownerID, keyID string, req client.UpdateAPIKeyRequest) (*client.APIKey, error)
 	revoke(ctx context.Context, c *client.Client, ownerID, keyID string) (*client.APIKey, error)
-	// importState sets the ids of the import id into the state.
-	importState(ctx context.Context, id string, resp *resource.ImportStateResponse)
+	// identity is the resource's identity: the ids of its import id.
+	identity() importIdentity
 	// missing is the diagnostic for an owner that Horizon does not know.
 	missing(ownerName string) diag.Diagnostic
 }
@@ -493,6 +494,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	k.fromAPI(key)
 	resp.Diagnostics.Append(k.keepSecret(ctx, key.Secret)...)
 	resp.Diagnostics.Append(r.owner.write(ctx, &resp.State, planned)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 // keepSecret puts a new key's secret into the model: in secret, or, with
@@ -522,6 +524,7 @@ func (m *apiKeyModel) keepSecret(ctx context.Context, secret string) diag.Diagno
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	r.keys.planning()
 	state, ownerID, ownerName, ok := r.load(ctx, req.State, "read", &resp.Diagnostics)
 	if !ok {
@@ -570,6 +573,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		}
 	}
 	resp.Diagnostics.Append(r.owner.write(ctx, &resp.State, plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 // Delete revokes the key, or, with a grace period, brings its expiry forward to
@@ -636,8 +640,18 @@ func (r *apiKeyResource) retire(ctx context.Context, ownerID, ownerName string, 
 	return nil
 }
 
+// IdentitySchema, ImportState and setIdentity are withIdentity's, with the
+// owner's identity.
+func (r *apiKeyResource) IdentitySchema(ctx context.Context, req resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	withIdentity{r.owner.identity()}.IdentitySchema(ctx, req, resp)
+}
+
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	r.owner.importState(ctx, req.ID, resp)
+	withIdentity{r.owner.identity()}.ImportState(ctx, req, resp)
+}
+
+func (r *apiKeyResource) setIdentity(ctx context.Context, from attributeGetter, to *tfsdk.ResourceIdentity) diag.Diagnostics {
+	return setIdentity(ctx, r.owner.identity(), from, to)
 }
 
 // keyCreateDiagnostic explains the key limit, the one create failure users hit

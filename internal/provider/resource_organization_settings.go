@@ -21,14 +21,18 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*organizationSettingsResource)(nil)
 	_ resource.ResourceWithImportState = (*organizationSettingsResource)(nil)
+	_ resource.ResourceWithIdentity    = (*organizationSettingsResource)(nil)
 )
 
 type organizationSettingsResource struct {
+	withIdentity
 	client *client.Client
 }
 
 // NewOrganizationSettingsResource returns the horizon_organization_settings resource.
-func NewOrganizationSettingsResource() resource.Resource { return &organizationSettingsResource{} }
+func NewOrganizationSettingsResource() resource.Resource {
+	return &organizationSettingsResource{withIdentity: withIdentity{organizationSettingsIdentity}}
+}
 
 type organizationSettingsModel struct {
 	OrganizationID    types.String `tfsdk:"organization_id"`
@@ -110,6 +114,7 @@ func (r *organizationSettingsResource) Create(ctx context.Context, req resource.
 	}
 	resp.Diagnostics.Append(rememberPrevious(ctx, resp.Private, org)...)
 	r.apply(ctx, plan, &resp.State, &resp.Diagnostics)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *organizationSettingsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -119,6 +124,7 @@ func (r *organizationSettingsResource) Update(ctx context.Context, req resource.
 		return
 	}
 	r.apply(ctx, plan, &resp.State, &resp.Diagnostics)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *organizationSettingsResource) apply(ctx context.Context, plan organizationSettingsModel, state stateSetter, diags *diag.Diagnostics) {
@@ -154,6 +160,7 @@ type privateData interface {
 func (r *organizationSettingsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state organizationSettingsModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -185,13 +192,4 @@ func (r *organizationSettingsResource) Delete(ctx context.Context, req resource.
 	if err != nil {
 		resp.Diagnostics.Append(apiErrorDiagnostic("restore the organization's default_server_role to "+previous.DefaultServerRole, err))
 	}
-}
-
-func (r *organizationSettingsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if problem := checkID(req.ID, "org_", "an organization id"); problem != "" {
-		resp.Diagnostics.AddError("Invalid Import Id", problem+" Import the provider's organization settings by the organization's id: "+
-			"terraform import horizon_organization_settings.NAME org_..., or an import block with id = \"org_...\".")
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("organization_id"), req.ID)...)
 }

@@ -3,10 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 
@@ -95,15 +93,7 @@ func (personalKeys) revoke(ctx context.Context, c *client.Client, _, keyID strin
 	return c.RevokePersonalAPIKey(ctx, keyID)
 }
 
-func (personalKeys) importState(ctx context.Context, id string, resp *resource.ImportStateResponse) {
-	if problem := checkID(id, "key_", "a key id"); problem != "" || strings.Contains(id, "/") {
-		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf(
-			"%q is not the id of a personal key (key_...). Import one of the provider user's personal keys by its id: "+
-				"terraform import horizon_personal_api_key.NAME key_..., or an import block with id = \"key_...\".", id))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-}
+func (personalKeys) identity() importIdentity { return personalAPIKeyIdentity }
 
 func (personalKeys) missing(ownerName string) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("User Not Found", capitalize(ownerName)+

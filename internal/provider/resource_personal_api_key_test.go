@@ -167,7 +167,7 @@ func TestAccPersonalAPIKey_errors(t *testing.T) {
 				ResourceName:  personalKeyAddr,
 				ImportState:   true,
 				ImportStateId: "sa_aaaaaaaaaaaaaaaa/key_aaaaaaaaaaaaaaaa",
-				ExpectError:   phrases("Invalid Import Id", "is not the id of a personal key", `import block with id = "key_..."`),
+				ExpectError:   phrases("Invalid Import Id", "is not a personal key id", "terraform import horizon_personal_api_key.NAME key_...", "import block whose id is <personal_key_id>"),
 			},
 		},
 	})

@@ -23,6 +23,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*serverResource)(nil)
 	_ resource.ResourceWithImportState = (*serverResource)(nil)
+	_ resource.ResourceWithIdentity    = (*serverResource)(nil)
 )
 
 // serverSlugPattern mirrors the server's rule for slugs.
@@ -31,11 +32,14 @@ var serverSlugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$
 const maxServerNameLength = 64
 
 type serverResource struct {
+	withIdentity
 	client *client.Client
 }
 
 // NewServerResource returns the horizon_server resource.
-func NewServerResource() resource.Resource { return &serverResource{} }
+func NewServerResource() resource.Resource {
+	return &serverResource{withIdentity: withIdentity{serverIdentity}}
+}
 
 type serverResourceModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -134,11 +138,13 @@ func (r *serverResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	plan.fromAPI(srv)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serverResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state serverResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -178,6 +184,7 @@ func (r *serverResource) Update(ctx context.Context, req resource.UpdateRequest,
 	}
 	plan.fromAPI(srv)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serverResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -190,14 +197,6 @@ func (r *serverResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.Append(serverDiagnostic(fmt.Sprintf("delete server %s", state.ID.ValueString()), err))
 	}
-}
-
-func (r *serverResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if problem := checkID(req.ID, "srv_", "a server id"); problem != "" {
-		resp.Diagnostics.AddError("Invalid Import Id", problem+" Import a server by its id: terraform import horizon_server.NAME srv_...")
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
 
 // serverDiagnostic adds the server-specific advice to apiErrorDiagnostic: a

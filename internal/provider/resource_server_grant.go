@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -26,14 +25,18 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*serverGrantResource)(nil)
 	_ resource.ResourceWithImportState = (*serverGrantResource)(nil)
+	_ resource.ResourceWithIdentity    = (*serverGrantResource)(nil)
 )
 
 type serverGrantResource struct {
+	withIdentity
 	client *client.Client
 }
 
 // NewServerGrantResource returns the horizon_server_grant resource.
-func NewServerGrantResource() resource.Resource { return &serverGrantResource{} }
+func NewServerGrantResource() resource.Resource {
+	return &serverGrantResource{withIdentity: withIdentity{serverGrantIdentity}}
+}
 
 type serverGrantModel struct {
 	ID               types.String `tfsdk:"id"`
@@ -124,10 +127,12 @@ func (r *serverGrantResource) Configure(_ context.Context, req resource.Configur
 // exists for the pair is taken over with the configured role and capabilities.
 func (r *serverGrantResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create")
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serverGrantResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update")
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state stateSetter, diags *diag.Diagnostics, verb string) {
@@ -154,6 +159,7 @@ func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state st
 func (r *serverGrantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var m serverGrantModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -198,18 +204,6 @@ func (r *serverGrantResource) Delete(ctx context.Context, req resource.DeleteReq
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.Append(grantDiagnostic(fmt.Sprintf("delete the grant of service account %s on server %s", saID, serverID), err))
 	}
-}
-
-func (r *serverGrantResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	saID, serverID, ok := strings.Cut(req.ID, "/")
-	if !ok || checkID(saID, "sa_", "a service account id") != "" || checkID(serverID, "srv_", "a server id") != "" {
-		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf(
-			"%q is not <service_account_id>/<server_id>. Import a grant as: terraform import horizon_server_grant.NAME sa_.../srv_...", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("server_id"), serverID)...)
 }
 
 // grantDiagnostic names the missing object of a 404 on a grant write.

@@ -24,6 +24,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithIdentity    = (*serviceAccountResource)(nil)
 )
 
 // serviceAccountNamePattern mirrors the server's rule for service account names.
@@ -32,12 +33,15 @@ var serviceAccountNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0
 const maxDescriptionLength = 1024
 
 type serviceAccountResource struct {
+	withIdentity
 	client *client.Client
 	keys   *keyLedger
 }
 
 // NewServiceAccountResource returns the horizon_service_account resource.
-func NewServiceAccountResource() resource.Resource { return &serviceAccountResource{} }
+func NewServiceAccountResource() resource.Resource {
+	return &serviceAccountResource{withIdentity: withIdentity{serviceAccountIdentity}}
+}
 
 type serviceAccountModel struct {
 	ID             types.String `tfsdk:"id"`
@@ -152,6 +156,7 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 			// The account exists: keep it in state so the next apply finishes the job instead of duplicating it.
 			plan.fromAPI(sa)
 			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+			resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 			resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("disable new service account %s", sa.ID), err))
 			return
 		}
@@ -159,11 +164,13 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 	}
 	plan.fromAPI(sa)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state serviceAccountModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -207,6 +214,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	}
 	plan.fromAPI(sa)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serviceAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -220,14 +228,6 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("delete service account %s", state.ID.ValueString()), err))
 	}
-}
-
-func (r *serviceAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if problem := checkID(req.ID, "sa_", "a service account id"); problem != "" {
-		resp.Diagnostics.AddError("Invalid Import Id", problem+" Import a service account by its id: terraform import horizon_service_account.NAME sa_...")
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
 
 // serviceAccountDiagnostic adds the service-account specific advice to apiErrorDiagnostic.

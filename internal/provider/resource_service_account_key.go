@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -100,16 +99,7 @@ func (serviceAccountKeys) revoke(ctx context.Context, c *client.Client, saID, ke
 	return c.RevokeAPIKey(ctx, saID, keyID)
 }
 
-func (serviceAccountKeys) importState(ctx context.Context, id string, resp *resource.ImportStateResponse) {
-	saID, keyID, ok := strings.Cut(id, "/")
-	if !ok || checkID(saID, "sa_", "a service account id") != "" || checkID(keyID, "key_", "a key id") != "" {
-		resp.Diagnostics.AddError("Invalid Import Id", fmt.Sprintf(
-			"%q is not <service_account_id>/<key_id>. Import a key as: terraform import horizon_service_account_key.NAME sa_.../key_...", id))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), keyID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
-}
+func (serviceAccountKeys) identity() importIdentity { return serviceAccountKeyIdentity }
 
 func (serviceAccountKeys) missing(ownerName string) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(path.Root("service_account_id"), "Service Account Not Found", fmt.Sprintf(

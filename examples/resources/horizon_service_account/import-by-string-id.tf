@@ -1,4 +1,4 @@
 import {
   to = horizon_service_account.deployer
-  id = "sa_5t7y9u1i3o5pabcd"
+  id = "sa_5t7y2u4i3o5pabcd"
 }

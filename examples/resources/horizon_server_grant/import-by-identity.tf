@@ -1,0 +1,7 @@
+import {
+  to = horizon_server_grant.forecaster_weather
+  identity = {
+    service_account_id = "sa_5t7y2u4i3o5pabcd"
+    server_id          = "srv_2q3w5e7r6t4yabcd"
+  }
+}

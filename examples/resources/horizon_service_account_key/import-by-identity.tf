@@ -1,0 +1,7 @@
+import {
+  to = horizon_service_account_key.deployer
+  identity = {
+    service_account_id = "sa_5t7y2u4i3o5pabcd"
+    id                 = "key_2w4e6r7t3y2uabcd"
+  }
+}
