@@ -177,6 +177,11 @@ func (c *Client) orgPath(segments ...string) string {
 // do sends one logical API request, retried per the policy in retry.go, and
 // decodes a 2xx body into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	return c.doQuery(ctx, method, path, nil, in, out)
+}
+
+// doQuery is do with query parameters.
+func (c *Client) doQuery(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	// path arrives escaped (orgPath escapes each segment). Set both forms so that
 	// URL.String keeps that escaping instead of escaping its '%' signs a second time.
 	u := *c.base
@@ -186,6 +191,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("building %s %s request: %w", method, path, err)
 	}
 	u.Path = unescaped
+	u.RawQuery = query.Encode()
 	// Every POST of this API is a create: one Idempotency-Key per logical create,
 	// reused by every retry of it, makes the server replay the first response
 	// instead of creating a second object.

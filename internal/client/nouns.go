@@ -23,15 +23,9 @@ func (c *Client) UpdateOrganization(ctx context.Context, req UpdateOrganizationR
 
 const personalKeysPath = "/api/v0/me/api-keys"
 
-// ListPersonalAPIKeys returns the metadata of every personal key of the calling user.
+// ListPersonalAPIKeys returns the metadata of every personal key of the calling user, in one request.
 func (c *Client) ListPersonalAPIKeys(ctx context.Context) ([]APIKey, error) {
-	var out struct {
-		APIKeys []APIKey `json:"api_keys"`
-	}
-	if err := c.do(ctx, http.MethodGet, personalKeysPath, nil, &out); err != nil {
-		return nil, err
-	}
-	return out.APIKeys, nil
+	return collect(c.AllPersonalAPIKeys(ctx, 0))
 }
 
 // GetPersonalAPIKey returns the metadata of one personal key of the calling user.
@@ -54,15 +48,9 @@ func (c *Client) RevokePersonalAPIKey(ctx context.Context, keyID string) (*APIKe
 	return call[APIKey](ctx, c, http.MethodDelete, personalKeysPath+"/"+url.PathEscape(keyID), nil)
 }
 
-// ListServiceAccounts returns every service account of the organization.
+// ListServiceAccounts returns every service account of the organization, in one request.
 func (c *Client) ListServiceAccounts(ctx context.Context) ([]ServiceAccount, error) {
-	var out struct {
-		ServiceAccounts []ServiceAccount `json:"service_accounts"`
-	}
-	if err := c.do(ctx, http.MethodGet, c.orgPath("service-accounts"), nil, &out); err != nil {
-		return nil, err
-	}
-	return out.ServiceAccounts, nil
+	return collect(c.AllServiceAccounts(ctx, 0))
 }
 
 // GetServiceAccount returns one service account.
@@ -85,15 +73,9 @@ func (c *Client) DeleteServiceAccount(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, c.orgPath("service-accounts", id), nil, nil)
 }
 
-// ListAPIKeys returns the metadata of every key of a service account, revoked and expired included.
+// ListAPIKeys returns the metadata of every key of a service account, revoked and expired included, in one request.
 func (c *Client) ListAPIKeys(ctx context.Context, serviceAccountID string) ([]APIKey, error) {
-	var out struct {
-		APIKeys []APIKey `json:"api_keys"`
-	}
-	if err := c.do(ctx, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "api-keys"), nil, &out); err != nil {
-		return nil, err
-	}
-	return out.APIKeys, nil
+	return collect(c.AllAPIKeys(ctx, serviceAccountID, 0))
 }
 
 // GetAPIKey returns the metadata of one key.
@@ -125,15 +107,9 @@ func call[T any](ctx context.Context, c *Client, method, path string, in any) (*
 	return &out, nil
 }
 
-// ListServerGrants returns the server grants of a service account.
+// ListServerGrants returns the server grants of a service account, in one request.
 func (c *Client) ListServerGrants(ctx context.Context, serviceAccountID string) ([]ServerGrant, error) {
-	var out struct {
-		ServerGrants []ServerGrant `json:"server_grants"`
-	}
-	if err := c.do(ctx, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "server-grants"), nil, &out); err != nil {
-		return nil, err
-	}
-	return out.ServerGrants, nil
+	return collect(c.AllServerGrants(ctx, serviceAccountID, 0))
 }
 
 // GetServerGrant returns the grant of a service account on one server.

@@ -5,15 +5,9 @@ import (
 	"net/http"
 )
 
-// ListServers returns the servers the caller may discover.
+// ListServers returns the servers the caller may discover, in one request.
 func (c *Client) ListServers(ctx context.Context) ([]Server, error) {
-	var out struct {
-		Servers []Server `json:"servers"`
-	}
-	if err := c.do(ctx, http.MethodGet, c.orgPath("servers"), nil, &out); err != nil {
-		return nil, err
-	}
-	return out.Servers, nil
+	return collect(c.AllServers(ctx, 0))
 }
 
 // GetServer returns one server.

@@ -45,6 +45,10 @@ func (s *Server) updateOrganization(c *call) (apiResponse, error) {
 }
 
 func (s *Server) listServers(c *call) (apiResponse, error) {
+	p, err := parsePage(c.r)
+	if err != nil {
+		return apiResponse{}, err
+	}
 	servers, err := s.store.ListMCPServers(c.org.ID)
 	if err != nil {
 		return apiResponse{}, err
@@ -53,11 +57,16 @@ func (s *Server) listServers(c *call) (apiResponse, error) {
 	if err != nil {
 		return apiResponse{}, err
 	}
-	list := serverListJSON{Servers: make([]serverJSON, 0, len(servers))}
+	visible := servers[:0]
 	for _, srv := range servers {
 		if c.accessTo(srv.ID, callerGrants).discoverable() {
-			list.Servers = append(list.Servers, s.toServerJSON(srv))
+			visible = append(visible, srv)
 		}
+	}
+	servers, next := paginate(visible, p, func(srv MCPServer) string { return creationKey(srv.CreatedAt, srv.ID) })
+	list := serverListJSON{Servers: make([]serverJSON, 0, len(servers)), NextPageToken: next}
+	for _, srv := range servers {
+		list.Servers = append(list.Servers, s.toServerJSON(srv))
 	}
 	return ok(list), nil
 }
@@ -138,11 +147,16 @@ func (s *Server) deleteServer(c *call) (apiResponse, error) {
 }
 
 func (s *Server) listServiceAccounts(c *call) (apiResponse, error) {
+	p, err := parsePage(c.r)
+	if err != nil {
+		return apiResponse{}, err
+	}
 	accounts, err := s.store.ListServiceAccounts(c.org.ID)
 	if err != nil {
 		return apiResponse{}, err
 	}
-	list := serviceAccountListJSON{ServiceAccounts: make([]serviceAccountJSON, 0, len(accounts))}
+	accounts, next := paginate(accounts, p, func(sa ServiceAccount) string { return creationKey(sa.CreatedAt, sa.ID) })
+	list := serviceAccountListJSON{ServiceAccounts: make([]serviceAccountJSON, 0, len(accounts)), NextPageToken: next}
 	for _, sa := range accounts {
 		list.ServiceAccounts = append(list.ServiceAccounts, toServiceAccountJSON(sa))
 	}
@@ -284,11 +298,16 @@ func (s *Server) listAPIKeys(of keysOf) handler {
 		if err != nil {
 			return apiResponse{}, err
 		}
+		p, err := parsePage(c.r)
+		if err != nil {
+			return apiResponse{}, err
+		}
 		keys, err := s.store.ListAPIKeys(c.org.ID, owner)
 		if err != nil {
 			return apiResponse{}, err
 		}
-		list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys))}
+		keys, next := paginate(keys, p, func(k APIKey) string { return creationKey(k.CreatedAt, k.ID) })
+		list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys)), NextPageToken: next}
 		for _, k := range keys {
 			list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, owner, c.now))
 		}
@@ -408,6 +427,10 @@ func (s *Server) revokeAPIKey(of keysOf) handler {
 }
 
 func (s *Server) listServerGrants(c *call) (apiResponse, error) {
+	p, err := parsePage(c.r)
+	if err != nil {
+		return apiResponse{}, err
+	}
 	grants, err := s.store.ListServerGrants(c.org.ID, c.param("sa"))
 	if err != nil {
 		return apiResponse{}, err
@@ -418,11 +441,16 @@ func (s *Server) listServerGrants(c *call) (apiResponse, error) {
 	}
 	// A grant names its server, so grants on servers the caller may not
 	// discover are left out, as the servers are from the server list.
-	list := serverGrantListJSON{ServerGrants: make([]serverGrantJSON, 0, len(grants))}
+	visible := grants[:0]
 	for _, g := range grants {
 		if c.accessTo(g.ServerID, callerGrants).discoverable() {
-			list.ServerGrants = append(list.ServerGrants, toServerGrantJSON(g))
+			visible = append(visible, g)
 		}
+	}
+	grants, next := paginate(visible, p, func(g Grant) string { return g.ServerID })
+	list := serverGrantListJSON{ServerGrants: make([]serverGrantJSON, 0, len(grants)), NextPageToken: next}
+	for _, g := range grants {
+		list.ServerGrants = append(list.ServerGrants, toServerGrantJSON(g))
 	}
 	return ok(list), nil
 }

@@ -37,6 +37,8 @@ type serverJSON struct {
 
 type serverListJSON struct {
 	Servers []serverJSON `json:"servers"`
+	// NextPageToken is set when a request with a limit left items for a next page.
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
 type serviceAccountJSON struct {
@@ -57,6 +59,8 @@ type createdServiceAccountJSON struct {
 
 type serviceAccountListJSON struct {
 	ServiceAccounts []serviceAccountJSON `json:"service_accounts"`
+	// NextPageToken is set when a request with a limit left items for a next page.
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
 type apiKeyJSON struct {
@@ -76,6 +80,8 @@ type apiKeyJSON struct {
 
 type apiKeyListJSON struct {
 	APIKeys []apiKeyJSON `json:"api_keys"`
+	// NextPageToken is set when a request with a limit left items for a next page.
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
 type activeKeyJSON struct {
@@ -97,6 +103,8 @@ type serverGrantJSON struct {
 
 type serverGrantListJSON struct {
 	ServerGrants []serverGrantJSON `json:"server_grants"`
+	// NextPageToken is set when a request with a limit left items for a next page.
+	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
 type errorJSON struct {
