@@ -17,13 +17,14 @@ import (
 
 // TestExamplesValidate runs `terraform validate` in every directory of examples/
 // with the provider built from this tree, so no example drifts from the schema.
+// Query files (.tfquery.hcl) are validated too, with -query, by Terraform 1.14+.
 func TestExamplesValidate(t *testing.T) {
 	requireCLI(t)
 	t.Parallel()
 	root := filepath.Join("..", "..", "examples")
 	dirs := map[string]bool{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".tf") {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".tf") || strings.HasSuffix(path, queryFileSuffix)) {
 			dirs[filepath.Dir(path)] = true
 		}
 		return err
@@ -32,21 +33,30 @@ func TestExamplesValidate(t *testing.T) {
 		t.Fatalf("finding examples under %s: %v (found %d)", root, err, len(dirs))
 	}
 	bin := providerBinary(t)
-	identityImports := cliAtLeast(t, 1, 12)
+	identityImports, queries := cliAtLeast(t, 1, 12), cliAtLeast(t, 1, 14)
 	for dir := range dirs {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
 		// Each import-*.tf example imports the resource that the others declare,
 		// each its own way (by id, by identity), so each is validated on its own
 		// with the rest of the directory.
 		var base, imports []string
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, f := range files {
-			if strings.HasPrefix(filepath.Base(f), "import-") {
+			switch name := filepath.Base(f); {
+			case strings.HasSuffix(name, queryFileSuffix):
+				if queries {
+					base = append(base, f)
+				}
+			case !strings.HasSuffix(name, ".tf"):
+			case strings.HasPrefix(name, "import-"):
 				imports = append(imports, f)
-			} else {
+			default:
 				base = append(base, f)
 			}
 		}
-		variants := map[string][]string{"": base}
+		variants := map[string][]string{}
+		if len(base) > 0 {
+			variants[""] = base
+		}
 		for _, f := range imports {
 			if strings.HasSuffix(f, "import-by-identity.tf") && !identityImports {
 				continue // import blocks with identity need Terraform 1.12+.
@@ -63,18 +73,21 @@ func TestExamplesValidate(t *testing.T) {
 	}
 }
 
+const queryFileSuffix = ".tfquery.hcl"
+
 func validateExample(t *testing.T, bin string, files []string) {
 	ws, err := tfrun.NewWorkspace(t.TempDir(), bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hasRequiredProviders := false
+	hasRequiredProviders, hasQuery := false, false
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		hasRequiredProviders = hasRequiredProviders || strings.Contains(string(data), "required_providers")
+		hasQuery = hasQuery || strings.HasSuffix(f, queryFileSuffix)
 		if err := ws.WriteFile(filepath.Base(f), string(data)); err != nil {
 			t.Fatal(err)
 		}
@@ -85,8 +98,12 @@ func validateExample(t *testing.T, bin string, files []string) {
 			t.Fatal(err)
 		}
 	}
+	args := []string{"validate", "-no-color"}
+	if hasQuery {
+		args = append(args, "-query")
+	}
 	var out bytes.Buffer
-	if err := ws.Run(t.Context(), &out, &out, "validate", "-no-color"); err != nil {
+	if err := ws.Run(t.Context(), &out, &out, args...); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -32,6 +33,7 @@ const maxMaxRetries = 10
 var (
 	_ provider.Provider                       = (*horizonProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*horizonProvider)(nil)
+	_ provider.ProviderWithListResources      = (*horizonProvider)(nil)
 )
 
 type horizonProvider struct {
@@ -155,6 +157,7 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 	data := newProviderData(c)
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *horizonProvider) Resources(context.Context) []func() resource.Resource {
@@ -171,6 +174,17 @@ func (p *horizonProvider) Resources(context.Context) []func() resource.Resource 
 func (p *horizonProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewAPIKeySecretEphemeralResource,
+	}
+}
+
+// ListResources are listed by terraform query (Terraform 1.14+), each under
+// the name of the resource whose objects it lists.
+func (p *horizonProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewServiceAccountList,
+		NewServiceAccountKeyList,
+		NewServerGrantList,
+		NewServerList,
 	}
 }
 

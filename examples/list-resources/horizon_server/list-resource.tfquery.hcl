@@ -1,0 +1,4 @@
+# Every server the provider's key may discover.
+list "horizon_server" "all" {
+  provider = horizon
+}
