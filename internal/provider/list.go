@@ -6,7 +6,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/list/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -66,6 +69,38 @@ func stream[T any](ctx context.Context, req list.ListRequest, resp *list.ListRes
 			}
 		}
 	}
+}
+
+// ofServiceAccount is the configuration of a list of one service account's
+// objects (its keys, its grants).
+type ofServiceAccount struct {
+	ServiceAccountID types.String `tfsdk:"service_account_id"`
+}
+
+// ofServiceAccountSchema is the list configuration schema of ofServiceAccount;
+// what names the objects listed, such as "keys".
+func ofServiceAccountSchema(description, what string) schema.Schema {
+	return schema.Schema{
+		MarkdownDescription: description,
+		Attributes: map[string]schema.Attribute{
+			"service_account_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the service account (`sa_...`) whose " + what + " to list.",
+				Required:            true,
+				Validators:          []validator.String{idValidator("sa_", "a service account id")},
+			},
+		},
+	}
+}
+
+// configuredServiceAccount reads the service account of a list; on error
+// the results are the diagnostics.
+func configuredServiceAccount(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream) (string, bool) {
+	var cfg ofServiceAccount
+	if diags := req.Config.Get(ctx, &cfg); diags.HasError() {
+		resp.Results = list.ListResultsStreamDiagnostics(diags)
+		return "", false
+	}
+	return cfg.ServiceAccountID.ValueString(), true
 }
 
 // nullAttributes makes r an object whose attributes are all null, so that

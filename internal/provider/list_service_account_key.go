@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
@@ -25,33 +23,18 @@ func NewServiceAccountKeyList() list.ListResource {
 	return &serviceAccountKeyList{apiKeyResource{owner: serviceAccountKeys{}}}
 }
 
-type serviceAccountKeyListModel struct {
-	ServiceAccountID types.String `tfsdk:"service_account_id"`
-}
-
 func (l *serviceAccountKeyList) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
-	resp.Schema = schema.Schema{
-		MarkdownDescription: "Lists the active API keys of a service account, oldest first, for `terraform query`. " +
-			"Keys that are revoked or expired are left out: they no longer authenticate, and Terraform would plan to replace them. " +
-			"Horizon never shows a secret again, so a listed key's `secret` is null, and configuration generated from the list " +
-			"carries none.",
-		Attributes: map[string]schema.Attribute{
-			"service_account_id": schema.StringAttribute{
-				MarkdownDescription: "Id of the service account (`sa_...`) whose keys to list.",
-				Required:            true,
-				Validators:          []validator.String{idValidator("sa_", "a service account id")},
-			},
-		},
-	}
+	resp.Schema = ofServiceAccountSchema("Lists the active API keys of a service account, oldest first, for `terraform query`. "+
+		"Keys that are revoked or expired are left out: they no longer authenticate, and Terraform would plan to replace them. "+
+		"Horizon never shows a secret again, so a listed key's `secret` is null, and configuration generated from the list "+
+		"carries none.", "keys")
 }
 
 func (l *serviceAccountKeyList) List(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream) {
-	var cfg serviceAccountKeyListModel
-	if diags := req.Config.Get(ctx, &cfg); diags.HasError() {
-		resp.Results = list.ListResultsStreamDiagnostics(diags)
+	saID, ok := configuredServiceAccount(ctx, req, resp)
+	if !ok {
 		return
 	}
-	saID := cfg.ServiceAccountID.ValueString()
 	stream(ctx, req, resp, serviceAccountKeyIdentity, "list the API keys of service account "+saID,
 		l.client.AllAPIKeys(ctx, saID, pageSize(req.Limit)), listed[client.APIKey]{
 			include:     func(k client.APIKey) bool { return k.Status == client.KeyStatusActive },
