@@ -66,7 +66,7 @@ func (e *testEnv) walk(path, field, idField string, limit int) []string {
 	return nil
 }
 
-// Every list endpoint pages with limit and page_token, and without them
+// Every list endpoint (personal keys too) pages with limit and page_token, and without them
 // returns the whole list with no next_page_token, as before pagination.
 func TestListPagination(t *testing.T) {
 	e := newTestEnv(t)
@@ -86,11 +86,16 @@ func TestListPagination(t *testing.T) {
 		}
 	}
 	e.createKey(saID, "active")
+	for i := range 2 {
+		e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": fmt.Sprintf("laptop-%d", i)}).want(http.StatusCreated)
+		e.clock.Advance(time.Second)
+	}
 
 	lists := []struct{ path, field, idField string }{
 		{serverCollection, "servers", "id"},
 		{saCollection, "service_accounts", "id"},
 		{saPath(saID, "/api-keys"), "api_keys", "id"},
+		{personalKeys, "api_keys", "id"},
 		{saPath(saID, "/server-grants"), "server_grants", "server_id"},
 	}
 	for _, l := range lists {
