@@ -33,26 +33,31 @@ func create(t *testing.T, r *apiKeyResource, planned serviceAccountKeyModel) res
 func ptrTo[T any](v T) *T { return &v }
 
 // A create that Horizon refuses at the key limit while this provider is
-// revoking a key of the same account waits for that revoke and tries once
-// more; with no such revoke it fails at once, with the limit diagnostic.
+// revoking a key of the same account, or begins to a moment later, waits for
+// that revoke and tries once more; with no such revoke it fails, with the
+// limit diagnostic, after giving one a moment to begin.
 func TestCreateWaitsForThisProvidersRevoke(t *testing.T) {
 	t.Parallel()
 	var log syncBuffer
 	env := newTestEnv(t, server.WithLogOutput(&log))
 	saID, _ := env.serviceAccountKey(t, "full", "member")
-	second, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "second"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := keyResource(env.api)
+	fill := func() *client.APIKey {
+		key, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "second"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
 
+	second := fill()
 	start := time.Now()
 	resp := create(t, r, newKeyPlan(saID, "third"))
 	if !resp.Diagnostics.HasError() || resp.Diagnostics.Errors()[0].Summary() != "Service Account Key Limit Reached" {
-		t.Fatalf("with no revoke under way the create must fail with the limit diagnostic, got %v", resp.Diagnostics)
+		t.Fatalf("with no revoke the create must fail with the limit diagnostic, got %v", resp.Diagnostics)
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("a create with no revoke to wait for took %s: it must fail at once", d)
+	if d := time.Since(start); d > revokeStartWait+5*time.Second {
+		t.Errorf("a create with no revoke to wait for took %s: it must fail once no revoke began for %s", d, revokeStartWait)
 	}
 	detail := resp.Diagnostics.Errors()[0].Detail()
 	for _, want := range []string{saID, "limit 2", `("full")`, `("second")`, "create_before_destroy"} {
@@ -61,32 +66,47 @@ func TestCreateWaitsForThisProvidersRevoke(t *testing.T) {
 		}
 	}
 
-	// This provider is revoking "second" (the revoke of another resource of
-	// the same apply, still on its way to Horizon) when the create is refused.
+	// This provider revokes "second" (the revoke of another resource of the
+	// same apply): once already under way when Horizon refuses the create,
+	// once beginning only after the refusal, as Terraform may order them.
 	refused := func() int { return countLines(log.String(), "method=POST", "/api-keys", "status=409") }
-	createdBefore, refusedBefore := countLines(log.String(), "method=POST", "/api-keys", "status=201"), refused()
-	end := r.keys.beginRevoke(saID, second.ID)
-	done := make(chan resource.CreateResponse)
-	go func() { done <- create(t, r, newKeyPlan(saID, "third")) }()
-	for deadline := time.Now().Add(10 * time.Second); refused() == refusedBefore; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the create never met the limit")
+	for _, revokeBegins := range []string{"before the refusal", "after the refusal"} {
+		createdBefore, refusedBefore := countLines(log.String(), "method=POST", "/api-keys", "status=201"), refused()
+		var end func(bool)
+		if revokeBegins == "before the refusal" {
+			end = r.keys.beginRevoke(saID, second.ID)
 		}
-	}
-	if _, err := env.api.RevokeAPIKey(t.Context(), saID, second.ID); err != nil {
-		t.Fatal(err)
-	}
-	end(true)
-	resp = <-done
-	if resp.Diagnostics.HasError() {
-		t.Fatalf("the create must succeed once the revoke it waited for finished: %v", resp.Diagnostics)
-	}
-	if n := countLines(log.String(), "method=POST", "/api-keys", "status=201") - createdBefore; n != 1 {
-		t.Errorf("%d creates succeeded, want the one retry", n)
-	}
-	var created serviceAccountKeyModel
-	resp.State.Get(context.Background(), &created)
-	if !secretPattern.MatchString(created.Secret.ValueString()) || created.Status.ValueString() != "active" {
-		t.Errorf("created key = %+v", created)
+		done := make(chan resource.CreateResponse)
+		go func() { done <- create(t, r, newKeyPlan(saID, "third")) }()
+		for deadline := time.Now().Add(10 * time.Second); refused() == refusedBefore; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the create never met the limit")
+			}
+		}
+		if end == nil {
+			end = r.keys.beginRevoke(saID, second.ID)
+		}
+		if _, err := env.api.RevokeAPIKey(t.Context(), saID, second.ID); err != nil {
+			t.Fatal(err)
+		}
+		end(true)
+		resp := <-done
+		if resp.Diagnostics.HasError() {
+			t.Fatalf("revoke %s: the create must succeed once the revoke finished: %v", revokeBegins, resp.Diagnostics)
+		}
+		if n := countLines(log.String(), "method=POST", "/api-keys", "status=201") - createdBefore; n != 1 {
+			t.Errorf("revoke %s: %d creates succeeded, want the one retry", revokeBegins, n)
+		}
+		var created serviceAccountKeyModel
+		resp.State.Get(context.Background(), &created)
+		if !secretPattern.MatchString(created.Secret.ValueString()) || created.Status.ValueString() != "active" {
+			t.Errorf("revoke %s: created key = %+v", revokeBegins, created)
+		}
+		// The account holds "full" and the new key: revoke the new key and
+		// make a second again, for the next round.
+		if _, err := env.api.RevokeAPIKey(t.Context(), saID, created.ID.ValueString()); err != nil {
+			t.Fatal(err)
+		}
+		second = fill()
 	}
 }

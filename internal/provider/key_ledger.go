@@ -43,8 +43,10 @@ type ownerRecord struct {
 	revoking map[string]int
 	revoked  map[string]bool
 	revokes  uint64
-	// idle is closed when no revoke is under way.
-	idle chan struct{}
+	// idle is closed when no revoke is under way; began is closed, and
+	// replaced, whenever one begins.
+	idle  chan struct{}
+	began chan struct{}
 	// retiring holds the keys this provider gave a grace period, with its end.
 	retiring map[string]string
 }
@@ -114,6 +116,7 @@ func (l *keyLedger) owner(owner string) *ownerRecord {
 			revoked:        map[string]bool{},
 			retiring:       map[string]string{},
 			idle:           idle,
+			began:          make(chan struct{}),
 		}
 		l.owners[owner] = r
 	}
@@ -205,6 +208,8 @@ func (l *keyLedger) beginRevoke(owner, keyID string) (end func(revoked bool)) {
 		r.idle = make(chan struct{})
 	}
 	r.revoking[keyID]++
+	close(r.began)
+	r.began = make(chan struct{})
 	return func(revoked bool) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -229,23 +234,44 @@ func (l *keyLedger) revokeCount(owner string) uint64 {
 	return l.owner(owner).revokes
 }
 
+// revokeStartWait bounds how long a refused create waits for a revoke of its
+// owner to begin. Terraform starts an apply's independent operations
+// together, but in no set order: the create of a key can reach Horizon, and
+// be refused, before the provider has even been asked for the revoke that
+// frees its slot (seen on a loaded machine: 4 ms after Terraform began the
+// revoke). The wait ends as soon as a revoke begins; it is spent in full only
+// by a create that meets the limit with no revoke coming, which then fails.
+const revokeStartWait = 2 * time.Second
+
 // waitForRevokes is for a create of a key of owner that Horizon refused at the
 // key limit. It reports whether trying once more can succeed because of this
 // provider's own revokes: true, after they finish, when revokes of owner's
-// keys are under way; true when one finished since the create began (before
-// was revokeCount then); false at once otherwise. It never waits on a clock,
-// only on the revokes, or until ctx ends.
+// keys are under way or begin within revokeStartWait; true when one finished
+// since the create began (before was revokeCount then); false otherwise. It
+// waits on the revokes themselves, or until ctx ends.
 func (l *keyLedger) waitForRevokes(ctx context.Context, owner string, before uint64) bool {
 	l.mu.Lock()
 	r := l.owner(owner)
-	busy, idle := len(r.revoking) > 0, r.idle
+	busy, idle, began, done := len(r.revoking) > 0, r.idle, r.began, r.revokes > before
 	l.mu.Unlock()
-	if busy {
+	if !busy && !done {
+		timer := time.NewTimer(revokeStartWait)
+		defer timer.Stop()
 		select {
-		case <-idle:
+		case <-began:
+		case <-timer.C:
+			return false
 		case <-ctx.Done():
 			return false
 		}
+		l.mu.Lock()
+		idle = r.idle
+		l.mu.Unlock()
+	}
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		return false
 	}
 	return l.revokeCount(owner) > before
 }

@@ -12,8 +12,28 @@ func TestKeyLedgerWaitForRevokes(t *testing.T) {
 	l := newKeyLedger()
 
 	before := l.revokeCount("sa_a")
+	start := time.Now()
 	if l.waitForRevokes(ctx, "sa_a", before) {
-		t.Error("with no revoke of the account, a refused create must fail at once")
+		t.Error("with no revoke of the account, a refused create must fail")
+	}
+	if waited := time.Since(start); waited < revokeStartWait/2 {
+		t.Errorf("waited %s for a revoke to begin, want about %s", waited, revokeStartWait)
+	}
+
+	// A revoke that Terraform starts a moment after the refusal: the create
+	// waits for it to begin and to finish, then tries again.
+	began := make(chan bool)
+	go func() { began <- l.waitForRevokes(ctx, "sa_late", 0) }()
+	time.Sleep(20 * time.Millisecond)
+	late := l.beginRevoke("sa_late", "key_9")
+	select {
+	case <-began:
+		t.Fatal("waitForRevokes returned before the late revoke finished")
+	case <-time.After(20 * time.Millisecond):
+	}
+	late(true)
+	if !<-began {
+		t.Error("after a revoke that began late and finished, the create must try again")
 	}
 
 	// A revoke under way: the create waits for it, then tries again.
@@ -40,8 +60,12 @@ func TestKeyLedgerWaitForRevokes(t *testing.T) {
 
 	// A revoke that failed frees nothing; another account's revoke neither.
 	before = l.revokeCount("sa_a")
-	l.beginRevoke("sa_a", "key_2")(false)
-	l.beginRevoke("sa_b", "key_3")(true)
+	failed := l.beginRevoke("sa_a", "key_2")
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		failed(false)
+		l.beginRevoke("sa_b", "key_3")(true)
+	}()
 	if l.waitForRevokes(ctx, "sa_a", before) {
 		t.Error("a failed revoke, or one of another account, must not make the create try again")
 	}
