@@ -4,9 +4,12 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -36,10 +39,12 @@ func main() {
 		debug.SetMemoryLimit(gcMemoryLimit)
 	}
 
+	stopProfile := startCPUProfile()
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/horizonhq/horizon",
 		Debug:   debugMode,
 	})
+	stopProfile()
 	if err != nil {
 		log.Fatal(err.Error())
 	}
@@ -58,5 +63,31 @@ func silenceUnreadLogs() {
 		if os.Getenv(name) == "" {
 			_ = os.Setenv(name, "off")
 		}
+	}
+}
+
+// envCPUProfileDir, when set, makes every provider process write a CPU profile
+// into that directory (cpu-<pid>.pprof), for measuring what the provider costs
+// under Terraform: Terraform starts the provider itself, so a flag cannot ask.
+const envCPUProfileDir = "HORIZON_PROVIDER_CPU_PROFILE_DIR"
+
+func startCPUProfile() (stop func()) {
+	dir := os.Getenv(envCPUProfileDir)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
+	if err != nil {
+		log.Printf("[WARN] %s: %v", envCPUProfileDir, err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Printf("[WARN] %s: %v", envCPUProfileDir, err)
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
 	}
 }
