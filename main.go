@@ -76,7 +76,7 @@ func startCPUProfile() (stop func()) {
 	if dir == "" {
 		return func() {}
 	}
-	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid()))) //nolint:gosec // G304: the directory is the developer's own choice, by design
 	if err != nil {
 		log.Printf("[WARN] %s: %v", envCPUProfileDir, err)
 		return func() {}

@@ -21,6 +21,11 @@ import (
 type keyLedger struct {
 	mu     sync.Mutex
 	owners map[string]*ownerRecord
+	// plannedKeys holds the keys this plan has planned (kept, changed,
+	// replaced or destroyed), by id; planChanged is closed, and replaced,
+	// whenever one is added.
+	plannedKeys map[string]bool
+	planChanged chan struct{}
 	// phaseKnown is closed once the process has shown whether it serves a
 	// plan or an apply; applying says which.
 	phaseKnown chan struct{}
@@ -52,7 +57,12 @@ type ownerRecord struct {
 }
 
 func newKeyLedger() *keyLedger {
-	return &keyLedger{owners: map[string]*ownerRecord{}, phaseKnown: make(chan struct{})}
+	return &keyLedger{
+		owners:      map[string]*ownerRecord{},
+		plannedKeys: map[string]bool{},
+		planChanged: make(chan struct{}),
+		phaseKnown:  make(chan struct{}),
+	}
 }
 
 // Terraform runs a plan and its apply in separate provider processes and
@@ -158,11 +168,58 @@ func (l *keyLedger) pendingCreates(owner string) int {
 	return l.owner(owner).pendingCreates
 }
 
+// keyPlanned records that this plan has planned the key with id, whatever it
+// does with it.
+func (l *keyLedger) keyPlanned(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.plannedKeys[id] {
+		l.plannedKeys[id] = true
+		close(l.planChanged)
+		l.planChanged = make(chan struct{})
+	}
+}
+
+// planWait bounds how long the plan of a new key that would pass the limit
+// waits for the plans of the owner's other keys. Terraform and OpenTofu plan
+// independent resources in no set order, so the destroy that frees a slot may
+// be planned after the create that needs it; every key of the configuration
+// is planned in this same process, so the wait ends as soon as each of the
+// owner's active keys has been. A key that the configuration does not manage
+// is never planned: such a plan waits the whole bound, and warns.
+const planWait = 2 * time.Second
+
+// awaitKeyPlans waits until each key in ids has been planned, planWait has
+// passed, or ctx ends.
+func (l *keyLedger) awaitKeyPlans(ctx context.Context, ids []string) {
+	timer := time.NewTimer(planWait)
+	defer timer.Stop()
+	for {
+		l.mu.Lock()
+		waiting, changed := false, l.planChanged
+		for _, id := range ids {
+			waiting = waiting || !l.plannedKeys[id]
+		}
+		l.mu.Unlock()
+		if !waiting {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // planRevoke records that this plan destroys key of owner at once.
 func (l *keyLedger) planRevoke(owner, keyID string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.owner(owner).plannedRevokes[keyID] = true
+	l.mu.Unlock()
+	l.keyPlanned(keyID)
 }
 
 // settleCreate records the outcome of a create: the pending create is no

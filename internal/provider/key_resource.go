@@ -290,8 +290,9 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.planDestroy(ctx, req)
 		return
 	}
-	if r.unchangedActiveKey(ctx, req) {
+	if id, unchanged := r.unchangedActiveKey(ctx, req); unchanged {
 		r.keys.planning()
+		r.keys.keyPlanned(id)
 		return
 	}
 	in := keyPlanInput{ConfiguredExpiresAt: configString(ctx, req.Config, "expires_at"), Now: r.now(), OwnerAttribute: r.owner.ownerAttribute()}
@@ -302,6 +303,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		prior, diags := r.owner.read(ctx, req.State)
 		resp.Diagnostics.Append(diags...)
 		in.Prior = &prior
+		r.keys.keyPlanned(prior.Key.ID.ValueString())
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -359,8 +361,10 @@ func (r *apiKeyResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	if prior.Key.GracePeriod.IsNull() && prior.Key.Status.ValueString() == client.KeyStatusActive {
 		if ownerID, _, err := r.resolveOwner(ctx, prior); err == nil && ownerID != "" {
 			r.keys.planRevoke(ownerID, prior.Key.ID.ValueString())
+			return
 		}
 	}
+	r.keys.keyPlanned(prior.Key.ID.ValueString())
 }
 
 // checkKeyLimit gathers what checkKeyLimit decides on: the owner's active
@@ -388,19 +392,30 @@ func (r *apiKeyResource) checkKeyLimit(ctx context.Context, in keyPlanInput, own
 		}
 		listed = activeKeysOf(keys)
 	}
-	limitIn := keyLimitInput{
-		Name: in.Proposed.Key.Name.ValueString(),
-		Keys: r.keys.view(ownerID, in.OwnerName, r.owner.limit(), listed, others),
-	}
+	limitIn := keyLimitInput{Name: in.Proposed.Key.Name.ValueString()}
 	if in.Prior != nil && in.Prior.Owner.Equal(in.Proposed.Owner) {
 		limitIn.Replacing = &in.Prior.Key
 	}
+	limitIn.Keys = r.keys.view(ownerID, in.OwnerName, r.owner.limit(), listed, others)
 	diags := checkKeyLimit(limitIn)
-	if len(diags) > 0 && in.Prior == nil && r.keys.inApply(ctx) {
+	if len(diags) == 0 {
+		return nil
+	}
+	if in.Prior == nil && r.keys.inApply(ctx) {
 		// The re-plan of a create during the apply (see keyLedger).
 		return nil
 	}
-	return diags
+	// Before warning, let the plans of the owner's other keys arrive: one of
+	// them may destroy a key and free its slot (see planWait).
+	var held []string
+	for _, k := range limitIn.Keys.Active {
+		if limitIn.Replacing == nil || k.ID != limitIn.Replacing.ID.ValueString() {
+			held = append(held, k.ID)
+		}
+	}
+	r.keys.awaitKeyPlans(ctx, held)
+	limitIn.Keys = r.keys.view(ownerID, in.OwnerName, r.owner.limit(), listed, r.keys.pendingCreates(ownerID)-1)
+	return checkKeyLimit(limitIn)
 }
 
 func activeKeysOf(keys []client.APIKey) []activeKey {
@@ -422,18 +437,19 @@ func derefOr(s *string, fallback string) string {
 
 // unchangedActiveKey is the fast path of the most common plan, a refresh that
 // changes nothing: an active key without renew_before whose proposed value is
-// its state has nothing to decide. It reads two attributes instead of decoding
-// the whole model twice, which matters for plans of hundreds of keys.
-func (r *apiKeyResource) unchangedActiveKey(ctx context.Context, req resource.ModifyPlanRequest) bool {
+// its state has nothing to decide. It reads three attributes instead of
+// decoding the whole model twice, which matters for plans of hundreds of keys.
+func (r *apiKeyResource) unchangedActiveKey(ctx context.Context, req resource.ModifyPlanRequest) (id string, unchanged bool) {
 	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
-		return false
+		return "", false
 	}
-	var status, renewBefore types.String
-	if req.State.GetAttribute(ctx, path.Root("status"), &status).HasError() ||
+	var keyID, status, renewBefore types.String
+	if req.State.GetAttribute(ctx, path.Root("id"), &keyID).HasError() ||
+		req.State.GetAttribute(ctx, path.Root("status"), &status).HasError() ||
 		req.State.GetAttribute(ctx, path.Root("renew_before"), &renewBefore).HasError() {
-		return false
+		return "", false
 	}
-	return status.ValueString() == client.KeyStatusActive && renewBefore.IsNull()
+	return keyID.ValueString(), status.ValueString() == client.KeyStatusActive && renewBefore.IsNull()
 }
 
 // now is Horizon's current time as last seen by the client, or the local time

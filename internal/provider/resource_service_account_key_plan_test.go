@@ -356,6 +356,55 @@ func TestModifyPlan_limitWarningsOnlyInAPlan(t *testing.T) {
 	}
 }
 
+// Terraform and OpenTofu plan independent resources in no set order: the
+// replacement of one key may be planned before the destroy of the other key
+// that frees its slot. The replacement's plan waits for the account's other
+// keys to be planned before it warns.
+func TestModifyPlan_replacementPlannedBeforeTheDestroyThatFreesItsSlot(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	saID, _ := env.serviceAccountKey(t, "rotating", "member")
+	keys, err := env.api.ListAPIKeys(t.Context(), saID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secondary, err := env.api.CreateAPIKey(t.Context(), saID, client.CreateAPIKeyRequest{Name: "secondary"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prior := baseKeyModel()
+	prior.ID, prior.ServiceAccountID, prior.Name = types.StringValue(keys[0].ID), types.StringValue(saID), types.StringValue(keys[0].Name)
+	rotated := prior
+	rotated.Keepers = types.MapValueMust(types.StringType, map[string]attr.Value{"rotation": types.StringValue("2")})
+	other := baseKeyModel()
+	other.ID, other.ServiceAccountID, other.Name = types.StringValue(secondary.ID), types.StringValue(saID), types.StringValue("secondary")
+
+	for _, tc := range []struct {
+		name string
+		// planOther plans the other key, as the plan does a moment later.
+		planOther func(r *apiKeyResource)
+		warns     bool
+	}{
+		{"destroyed", func(r *apiKeyResource) { runModifyPlan(t, r, &other, nil) }, false},
+		{"kept", func(r *apiKeyResource) { modifyPlan(t, r, &other, other) }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := planningResource(env.api)
+			done := make(chan resource.ModifyPlanResponse)
+			go func() { done <- modifyPlan(t, r, &prior, rotated) }()
+			time.Sleep(20 * time.Millisecond)
+			tc.planOther(r)
+			resp := <-done
+			if !requiresReplace(resp, "keepers") {
+				t.Fatalf("new keepers must replace the key")
+			}
+			if w := warningsOf(resp); strings.Contains(w, "Key Limit Will Be Reached") != tc.warns {
+				t.Errorf("the other key %s: want a limit warning %v, got:\n%s", tc.name, tc.warns, w)
+			}
+		})
+	}
+}
+
 func TestModifyPlan_createOnAMissingAccount(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
