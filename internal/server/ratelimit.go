@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,6 +13,8 @@ type rateLimiter struct {
 	perSecond float64
 	mu        sync.Mutex
 	buckets   map[string]*tokenBucket
+	// refused counts the requests answered with 429, for benchmarks.
+	refused atomic.Int64
 }
 
 type tokenBucket struct {
@@ -42,5 +45,6 @@ func (l *rateLimiter) take(key string, now time.Time) (bool, time.Duration) {
 		b.tokens--
 		return true, 0
 	}
+	l.refused.Add(1)
 	return false, time.Duration((1 - b.tokens) / l.perSecond * float64(time.Second))
 }

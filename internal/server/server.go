@@ -350,6 +350,15 @@ func (s *Server) Store() Store { return s.store }
 // RequestCount returns how many requests the server has handled.
 func (s *Server) RequestCount() int64 { return s.requests.Load() }
 
+// RateLimitedCount returns how many requests the rate limit (WithRateLimit)
+// refused with 429.
+func (s *Server) RateLimitedCount() int64 {
+	if s.limiter == nil {
+		return 0
+	}
+	return s.limiter.refused.Load()
+}
+
 // Shutdown stops accepting connections and waits for in-flight requests to
 // finish, or for ctx to end. Requests held by WithLatency are handled at once:
 // their changes are committed and their responses delivered.

@@ -14,7 +14,11 @@ var RequiredProviders = fmt.Sprintf(`terraform {
 // FleetConfig is what a platform team provisions, n times over: a service
 // account with a tools grant on the weather server and one API key. The
 // benchmarks, and the tests of faults, interrupts and request counts, apply it.
-func FleetConfig(n int) string {
+func FleetConfig(n int) string { return FleetConfigNamed("agent", n) }
+
+// FleetConfigNamed is FleetConfig with service accounts named prefix-0,
+// prefix-1 and so on, so that several fleets can share one organization.
+func FleetConfigNamed(prefix string, n int) string {
 	return fmt.Sprintf(`
 data "horizon_server" "weather" {
   slug = "weather"
@@ -22,7 +26,7 @@ data "horizon_server" "weather" {
 
 resource "horizon_service_account" "fleet" {
   count = %d
-  name  = "agent-${count.index}"
+  name  = "%s-${count.index}"
 }
 
 resource "horizon_server_grant" "fleet" {
@@ -38,5 +42,5 @@ resource "horizon_service_account_key" "fleet" {
   service_account_id = horizon_service_account.fleet[count.index].id
   name               = "primary"
 }
-`, n, n, n)
+`, n, prefix, n, n)
 }

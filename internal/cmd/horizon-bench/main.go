@@ -14,7 +14,10 @@
 //
 // It runs the provider binary built by `make build` against an in-process
 // reference server and prints medians, the ratios, and the API requests per
-// resource from the server's counter.
+// resource from the server's counter. Then it applies the same configuration
+// against rate-limited servers (-rate-limit), once alone and once as two
+// applies sharing one organization, and prints how many requests were refused
+// and how long each took against the ideal that the limit allows.
 package main
 
 import (
@@ -61,6 +64,7 @@ func run(args []string, stdout io.Writer) error {
 	runs := flags.Int("runs", 3, "runs of each configuration (the median is reported)")
 	bin := flags.String("bin", "bin", "directory holding terraform-provider-horizon")
 	parallelism := flags.Int("parallelism", 10, "terraform -parallelism")
+	rateLimited := flags.Bool("rate-limited", true, "also measure applies from empty against rate-limited servers (once each)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -111,6 +115,20 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	report(stdout, configs[0].sample, configs[1].sample, configs[2].sample, resources)
+	if !*rateLimited {
+		return nil
+	}
+
+	fmt.Fprintf(stdout, "\nApplies from empty against a rate-limited reference server (-rate-limit), once each, -parallelism=%d\n", *parallelism)
+	var results []rateResult
+	for _, sc := range rateScenarios(*n) {
+		res, err := measureRateLimited(ctx, work, *bin, *parallelism, sc)
+		if err != nil {
+			return fmt.Errorf("rate limit %d/s, %d applies: %w", sc.limit, sc.applies, err)
+		}
+		results = append(results, res)
+	}
+	reportRateLimited(stdout, results)
 	return nil
 }
 
