@@ -61,6 +61,9 @@ type Client struct {
 	log       Logger
 	retryable *retryablehttp.Client
 	clock     serverClock
+	// pacer is shared by every client of this process for the same endpoint
+	// and organization (pacing.go).
+	pacer *pacer
 }
 
 // New validates cfg and returns a Client.
@@ -90,6 +93,7 @@ func New(cfg Config) (*Client, error) {
 	if c.ua == "" {
 		c.ua = "horizon-go-client"
 	}
+	c.pacer = sharedPacer(base.String(), c.org, cfg.APIKey)
 	timeout := cfg.RequestTimeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
@@ -122,8 +126,9 @@ func New(cfg Config) (*Client, error) {
 	rc.CheckRetry = checkRetry
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.RequestLogHook = c.logAttempt
-	rc.ResponseLogHook = c.logResponse
+	// Every attempt, a retry too, waits for the pacer and teaches it.
+	rc.RequestLogHook = c.beforeAttempt
+	rc.ResponseLogHook = c.afterResponse
 	c.retryable = rc
 	return c, nil
 }
@@ -141,7 +146,10 @@ func (c *Client) OrganizationID() string { return c.org }
 // Endpoint is the base URL the client calls.
 func (c *Client) Endpoint() string { return c.base.String() }
 
-func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+// beforeAttempt waits for the pacer, then logs the attempt. A context that
+// ends during the wait ends the attempt too, as soon as it starts.
+func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	_ = c.pacer.wait(req.Context(), attempt > 0)
 	if c.log == nil {
 		return
 	}
@@ -153,13 +161,19 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, req *http.Request, attempt i
 	c.log.Warn(req.Context(), "Retrying Horizon API request", fields)
 }
 
-func (c *Client) logResponse(_ retryablehttp.Logger, resp *http.Response) {
+// afterResponse teaches the pacer what the response says about the rate
+// limit, then logs it.
+func (c *Client) afterResponse(_ retryablehttp.Logger, resp *http.Response) {
+	pause := c.pacer.observe(time.Now(), resp.StatusCode, resp.Header)
 	if c.log == nil || resp.Request == nil {
 		return
 	}
-	c.log.Debug(resp.Request.Context(), "Horizon API response", map[string]any{
-		"method": resp.Request.Method, "path": resp.Request.URL.Path, "status": resp.StatusCode,
-	})
+	ctx := resp.Request.Context()
+	fields := map[string]any{"method": resp.Request.Method, "path": resp.Request.URL.Path, "status": resp.StatusCode}
+	c.log.Debug(ctx, "Horizon API response", fields)
+	if pause > 0 {
+		c.log.Debug(ctx, "Pausing Horizon API requests for the organization's rate limit", map[string]any{"pause": pause.String()})
+	}
 }
 
 // orgPath builds a path under the client's organization from escaped segments.

@@ -15,15 +15,19 @@ const lastUsedGranularity = time.Minute
 
 // identify authenticates the request, charges the rate limit and resolves
 // the organization: the checks that the API and the MCP endpoint share.
-func (s *Server) identify(r *http.Request) (*call, error) {
+// Under a rate limit, every response from here on carries the RateLimit
+// fields, a refusal too.
+func (s *Server) identify(w http.ResponseWriter, r *http.Request) (*call, error) {
 	now := s.clock.Now()
 	actor, err := s.authenticate(r, now)
 	if err != nil {
 		return nil, err
 	}
 	if s.limiter != nil {
-		if ok, wait := s.limiter.take(actor.OrganizationID, now); !ok {
-			return nil, rateLimited(wait)
+		quota := s.limiter.take(actor.OrganizationID, now)
+		s.limiter.setHeaders(w.Header(), quota)
+		if !quota.allowed {
+			return nil, rateLimited(quota.retryAfter)
 		}
 	}
 	org, err := s.resolveOrganization(actor, r.PathValue("org"))

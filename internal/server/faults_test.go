@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -103,18 +104,62 @@ func TestRateLimit(t *testing.T) {
 func TestRateLimiterRetryAfter(t *testing.T) {
 	l := newRateLimiter(1)
 	now := testStart
-	if ok, _ := l.take("org", now); !ok {
+	if q := l.take("org", now); !q.allowed {
 		t.Fatal("first request refused")
 	}
-	ok, wait := l.take("org", now.Add(250*time.Millisecond))
-	if ok || wait != 750*time.Millisecond {
-		t.Errorf("take = %v, %v; want refused, 750ms", ok, wait)
+	q := l.take("org", now.Add(250*time.Millisecond))
+	if q.allowed || q.retryAfter != 750*time.Millisecond {
+		t.Errorf("take = %+v; want refused, retry after 750ms", q)
 	}
-	if ok, _ := l.take("other-org", now); !ok {
+	if q := l.take("other-org", now); !q.allowed {
 		t.Error("organizations share a bucket")
 	}
-	if ok, _ := l.take("org", now.Add(-time.Hour)); ok {
+	if q := l.take("org", now.Add(-time.Hour)); q.allowed {
 		t.Error("a clock set backwards refilled the bucket")
+	}
+}
+
+// Under a rate limit every response to an authenticated request carries the
+// draft's RateLimit-Policy and RateLimit fields: the quota, what is left and
+// when the bucket is full again; a 429 keeps Retry-After, never earlier.
+func TestRateLimitHeaders(t *testing.T) {
+	e := newTestEnv(t, WithRateLimit(4))
+	wantFields := func(res response, remaining, reset int) {
+		t.Helper()
+		if got, want := res.header.Get("RateLimit-Policy"), `"organization";q=4;w=1`; got != want {
+			t.Errorf("RateLimit-Policy = %q, want %q", got, want)
+		}
+		if got, want := res.header.Get("RateLimit"), fmt.Sprintf(`"organization";r=%d;t=%d`, remaining, reset); got != want {
+			t.Errorf("RateLimit = %q, want %q", got, want)
+		}
+	}
+	wantFields(e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK), 3, 1)
+	wantFields(e.owner.do(http.MethodGet, "/api/v0/organizations/current/service-accounts/sa_missing", nil).want(http.StatusNotFound), 2, 1)
+	e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	wantFields(e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK), 0, 1)
+	refused := e.owner.do(http.MethodGet, "/api/v0/me", nil)
+	refused.wantError(http.StatusTooManyRequests, "rate_limited", nil)
+	wantFields(refused, 0, 1)
+	if refused.header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After = %q, want 1", refused.header.Get("Retry-After"))
+	}
+
+	e.clock.Advance(time.Hour) // full again: nothing to wait for
+	wantFields(e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK), 3, 1)
+
+	// A 401 is answered before the limiter: it says nothing about a quota.
+	unknown := e.client("fmcp_unknown-key-0000000000").do(http.MethodGet, "/api/v0/me", nil)
+	unknown.wantError(http.StatusUnauthorized, "unauthenticated", nil)
+	if unknown.header.Get("RateLimit") != "" || unknown.header.Get("RateLimit-Policy") != "" {
+		t.Errorf("a 401 carries RateLimit fields: %v", unknown.header)
+	}
+}
+
+func TestNoRateLimitHeadersWithoutALimit(t *testing.T) {
+	e := newTestEnv(t)
+	res := e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
+	if res.header.Get("RateLimit") != "" || res.header.Get("RateLimit-Policy") != "" {
+		t.Errorf("RateLimit fields without -rate-limit: %v", res.header)
 	}
 }
 

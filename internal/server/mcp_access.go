@@ -87,7 +87,7 @@ func (s *Server) admitMCP(next http.Handler) http.Handler {
 			return
 		}
 		msg := peekMessage(body)
-		c, err := s.identify(r)
+		c, err := s.identify(w, r)
 		if err == nil {
 			err = s.resolveServer(c)
 		}

@@ -412,11 +412,14 @@ func TestMCPLimitsAndLog(t *testing.T) {
 	e.clock.Advance(time.Second)
 
 	// MCP calls change nothing, so the fail rate never drops them.
-	e.owner.mcp(weather, "tools/call", map[string]any{"name": "echo"}).want(http.StatusOK)
+	ok := e.owner.mcp(weather, "tools/call", map[string]any{"name": "echo"}).want(http.StatusOK)
+	if got := ok.header.Get("RateLimit"); got != `"organization";r=0;t=1` {
+		t.Errorf("RateLimit = %q, want the organization's bucket, used up", got)
+	}
 	res := e.owner.mcp(weather, "tools/call", map[string]any{"name": "echo"})
 	res.wantRPCError(http.StatusTooManyRequests, -33429, map[string]any{"reason": "rate_limited", "retry_after_seconds": 1})
-	if res.header.Get("Retry-After") != "1" {
-		t.Errorf("Retry-After = %q", res.header.Get("Retry-After"))
+	if res.header.Get("Retry-After") != "1" || res.header.Get("RateLimit-Policy") != `"organization";q=1;w=1` {
+		t.Errorf("Retry-After = %q, RateLimit-Policy = %q", res.header.Get("Retry-After"), res.header.Get("RateLimit-Policy"))
 	}
 	e.owner.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusTooManyRequests, "rate_limited", nil) // one bucket per organization
 

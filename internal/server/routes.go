@@ -114,7 +114,7 @@ func (s *Server) adapt(rt route) http.Handler {
 // A hidden server is a 404 before any 403, so that a refusal never confirms
 // that it exists.
 func (s *Server) begin(w http.ResponseWriter, r *http.Request, a action) (*call, error) {
-	c, err := s.identify(r)
+	c, err := s.identify(w, r)
 	if err != nil {
 		return nil, err
 	}

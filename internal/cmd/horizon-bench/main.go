@@ -64,7 +64,8 @@ func run(args []string, stdout io.Writer) error {
 	runs := flags.Int("runs", 3, "runs of each configuration (the median is reported)")
 	bin := flags.String("bin", "bin", "directory holding terraform-provider-horizon")
 	parallelism := flags.Int("parallelism", 10, "terraform -parallelism")
-	rateLimited := flags.Bool("rate-limited", true, "also measure applies from empty against rate-limited servers (once each)")
+	floors := flags.Bool("floors", true, "measure plan, apply and destroy against the terraform_data floors")
+	rateLimited := flags.Bool("rate-limited", true, "measure applies from empty against rate-limited servers (once each)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -79,56 +80,65 @@ func run(args []string, stdout io.Writer) error {
 	}
 	defer func() { _ = os.RemoveAll(work) }()
 
+	if *floors {
+		if err := measureFloors(ctx, stdout, work, *bin, *n, *runs, *parallelism); err != nil {
+			return err
+		}
+	}
+	if *rateLimited {
+		fmt.Fprintf(stdout, "\nApplies from empty against a rate-limited reference server (-rate-limit), once each, -parallelism=%d\n", *parallelism)
+		var results []rateResult
+		for _, sc := range rateScenarios(*n) {
+			res, err := measureRateLimited(ctx, work, *bin, *parallelism, sc)
+			if err != nil {
+				return fmt.Errorf("rate limit %d/s, %d applies: %w", sc.limit, sc.applies, err)
+			}
+			results = append(results, res)
+		}
+		reportRateLimited(stdout, results)
+	}
+	return nil
+}
+
+// measureFloors runs the Horizon configuration and both floors runs times
+// each against one unlimited server, and prints the medians.
+func measureFloors(ctx context.Context, stdout io.Writer, work, bin string, n, runs, parallelism int) error {
 	srv, err := server.New()
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
 
-	resources := 3 * *n
+	resources := 3 * n
 	configs := []struct {
 		name   string
 		config string
 		sample *sample
 	}{
-		{"horizon", tfrun.RequiredProviders + tfrun.FleetConfig(*n), newSample()},
-		{"graph", graphFloorConfig(*n), newSample()},
+		{"horizon", tfrun.RequiredProviders + tfrun.FleetConfig(n), newSample()},
+		{"graph", graphFloorConfig(n), newSample()},
 		{"flat", flatFloorConfig(resources), newSample()},
 	}
 	fmt.Fprintf(stdout, "Measuring %d resources (%d service accounts, grants and keys) against %d terraform_data, %d runs, -parallelism=%d\n",
-		resources, *n, resources, *runs, *parallelism)
-	for i := range *runs {
+		resources, n, resources, runs, parallelism)
+	for i := range runs {
 		// Rotate which goes first, so that none always meets a warmer machine.
 		for j := range configs {
 			c := configs[(i+j)%len(configs)]
 			dir := filepath.Join(work, fmt.Sprintf("%s-%d", c.name, i))
-			ws, err := tfrun.NewWorkspace(dir, *bin, "HORIZON_ENDPOINT="+srv.URL(), "HORIZON_API_KEY="+srv.BootstrapKey())
+			ws, err := tfrun.NewWorkspace(dir, bin, "HORIZON_ENDPOINT="+srv.URL(), "HORIZON_API_KEY="+srv.BootstrapKey())
 			if err != nil {
 				return err
 			}
 			if err := ws.WriteFile("main.tf", c.config); err != nil {
 				return err
 			}
-			if err := measure(ctx, ws, srv, *parallelism, c.sample); err != nil {
+			if err := measure(ctx, ws, srv, parallelism, c.sample); err != nil {
 				return fmt.Errorf("%s run %d: %w", c.name, i+1, err)
 			}
 		}
 	}
 	report(stdout, configs[0].sample, configs[1].sample, configs[2].sample, resources)
-	if !*rateLimited {
-		return nil
-	}
-
-	fmt.Fprintf(stdout, "\nApplies from empty against a rate-limited reference server (-rate-limit), once each, -parallelism=%d\n", *parallelism)
-	var results []rateResult
-	for _, sc := range rateScenarios(*n) {
-		res, err := measureRateLimited(ctx, work, *bin, *parallelism, sc)
-		if err != nil {
-			return fmt.Errorf("rate limit %d/s, %d applies: %w", sc.limit, sc.applies, err)
-		}
-		results = append(results, res)
-	}
-	reportRateLimited(stdout, results)
 	return nil
 }
 
