@@ -34,7 +34,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) (*call, error)
 	if err != nil {
 		return nil, err
 	}
-	return &call{r: r, actor: actor, org: org, now: now}, nil
+	return &call{r: r, store: s.store, actor: actor, org: org, now: now}, nil
 }
 
 // authenticate evaluates the bearer key against current state on every

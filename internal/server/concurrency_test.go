@@ -3,13 +3,23 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 )
 
+// With either store, through the API: the limit holds under fifty concurrent
+// creates (the SQLite store holds it in its transaction).
 func TestConcurrentKeyCreatesRespectLimit(t *testing.T) {
-	e := newTestEnv(t)
+	t.Run("memory", func(t *testing.T) { t.Parallel(); concurrentKeyCreates(t, newTestEnv(t)) })
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		concurrentKeyCreates(t, mustStartOnFile(t, filepath.Join(t.TempDir(), "horizon.db")))
+	})
+}
+
+func concurrentKeyCreates(t *testing.T, e *testEnv) {
 	saID := e.createSA("ci", RoleMember)
 
 	const n = 50

@@ -37,7 +37,7 @@ func (s *Server) updateOrganization(c *call) (apiResponse, error) {
 		}
 		patch.DefaultServerRole = &role
 	}
-	org, changed, err := s.store.UpdateOrganization(c.org.ID, patch)
+	org, changed, err := c.store.UpdateOrganization(c.org.ID, patch)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -49,11 +49,11 @@ func (s *Server) listServers(c *call) (apiResponse, error) {
 	if err != nil {
 		return apiResponse{}, err
 	}
-	servers, err := s.store.ListMCPServers(c.org.ID)
+	servers, err := c.store.ListMCPServers(c.org.ID)
 	if err != nil {
 		return apiResponse{}, err
 	}
-	callerGrants, err := s.store.ServerGrantsOf(c.actor.ID)
+	callerGrants, err := c.store.ServerGrantsOf(c.actor.ID)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -93,7 +93,7 @@ func (s *Server) createServer(c *call) (apiResponse, error) {
 		Description:    req.Description,
 		CreatedAt:      c.now,
 	}
-	if err := s.store.CreateMCPServer(srv); err != nil {
+	if err := c.store.CreateMCPServer(srv); err != nil {
 		return apiResponse{}, err
 	}
 	return created(s.toServerJSON(srv)), nil
@@ -130,7 +130,7 @@ func (s *Server) updateServer(c *call) (apiResponse, error) {
 			return apiResponse{}, err
 		}
 	}
-	srv, changed, err := s.store.UpdateMCPServer(c.org.ID, c.server.ID, MCPServerPatch{Name: req.Name, Description: req.Description})
+	srv, changed, err := c.store.UpdateMCPServer(c.org.ID, c.server.ID, MCPServerPatch{Name: req.Name, Description: req.Description})
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -140,7 +140,7 @@ func (s *Server) updateServer(c *call) (apiResponse, error) {
 // deleteServer removes the server and its grants in one store call, so the
 // next request of an account that held a grant on it finds no access.
 func (s *Server) deleteServer(c *call) (apiResponse, error) {
-	if err := s.store.DeleteMCPServer(c.org.ID, c.server.ID); err != nil {
+	if err := c.store.DeleteMCPServer(c.org.ID, c.server.ID); err != nil {
 		return apiResponse{}, err
 	}
 	return deleted(), nil
@@ -151,7 +151,7 @@ func (s *Server) listServiceAccounts(c *call) (apiResponse, error) {
 	if err != nil {
 		return apiResponse{}, err
 	}
-	accounts, err := s.store.ListServiceAccounts(c.org.ID)
+	accounts, err := c.store.ListServiceAccounts(c.org.ID)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -206,7 +206,7 @@ func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
 		k := newAPIKey(sa.OrganizationID, sa.ID, initialKeyName, secret, c.now, time.Time{})
 		key = &k
 	}
-	if err := s.store.CreateServiceAccount(sa, key); err != nil {
+	if err := c.store.CreateServiceAccount(sa, key); err != nil {
 		return apiResponse{}, err
 	}
 	account := createdServiceAccountJSON{serviceAccountJSON: toServiceAccountJSON(sa)}
@@ -219,7 +219,7 @@ func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
 }
 
 func (s *Server) getServiceAccount(c *call) (apiResponse, error) {
-	sa, err := s.store.GetServiceAccount(c.org.ID, c.param("sa"))
+	sa, err := c.store.GetServiceAccount(c.org.ID, c.param("sa"))
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -262,7 +262,7 @@ func (s *Server) updateServiceAccount(c *call) (apiResponse, error) {
 		}
 		patch.Role = &role
 	}
-	sa, changed, err := s.store.UpdateServiceAccount(c.org.ID, c.param("sa"), patch, c.now)
+	sa, changed, err := c.store.UpdateServiceAccount(c.org.ID, c.param("sa"), patch, c.now)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -270,7 +270,7 @@ func (s *Server) updateServiceAccount(c *call) (apiResponse, error) {
 }
 
 func (s *Server) deleteServiceAccount(c *call) (apiResponse, error) {
-	if err := s.store.DeleteServiceAccount(c.org.ID, c.param("sa"), c.now); err != nil {
+	if err := c.store.DeleteServiceAccount(c.org.ID, c.param("sa"), c.now); err != nil {
 		return apiResponse{}, err
 	}
 	return deleted(), nil
@@ -302,7 +302,7 @@ func (s *Server) listAPIKeys(of keysOf) handler {
 		if err != nil {
 			return apiResponse{}, err
 		}
-		keys, err := s.store.ListAPIKeys(c.org.ID, owner)
+		keys, err := c.store.ListAPIKeys(c.org.ID, owner)
 		if err != nil {
 			return apiResponse{}, err
 		}
@@ -350,7 +350,7 @@ func (s *Server) createAPIKey(of keysOf) handler {
 		// key limit, so a concurrent delete cannot slip in between.
 		secret := newSecret()
 		key := newAPIKey(c.org.ID, owner.ID, req.Name, secret, c.now, expiresAt)
-		if err := s.store.CreateAPIKey(owner, key); err != nil {
+		if err := c.store.CreateAPIKey(owner, key); err != nil {
 			return apiResponse{}, err
 		}
 		keyJSON := toAPIKeyJSON(key, owner, c.now)
@@ -365,7 +365,7 @@ func (s *Server) getAPIKey(of keysOf) handler {
 		if err != nil {
 			return apiResponse{}, err
 		}
-		key, err := s.store.GetAPIKey(c.org.ID, owner, c.param("key"))
+		key, err := c.store.GetAPIKey(c.org.ID, owner, c.param("key"))
 		if err != nil {
 			return apiResponse{}, err
 		}
@@ -404,7 +404,7 @@ func (s *Server) updateAPIKey(of keysOf) handler {
 			}
 			patch.ExpiresAt = &expiresAt
 		}
-		key, changed, err := s.store.UpdateAPIKey(c.org.ID, owner, c.param("key"), patch)
+		key, changed, err := c.store.UpdateAPIKey(c.org.ID, owner, c.param("key"), patch)
 		if err != nil {
 			return apiResponse{}, err
 		}
@@ -418,7 +418,7 @@ func (s *Server) revokeAPIKey(of keysOf) handler {
 		if err != nil {
 			return apiResponse{}, err
 		}
-		key, changed, err := s.store.RevokeAPIKey(c.org.ID, owner, c.param("key"), c.now)
+		key, changed, err := c.store.RevokeAPIKey(c.org.ID, owner, c.param("key"), c.now)
 		if err != nil {
 			return apiResponse{}, err
 		}
@@ -431,11 +431,11 @@ func (s *Server) listServerGrants(c *call) (apiResponse, error) {
 	if err != nil {
 		return apiResponse{}, err
 	}
-	grants, err := s.store.ListServerGrants(c.org.ID, c.param("sa"))
+	grants, err := c.store.ListServerGrants(c.org.ID, c.param("sa"))
 	if err != nil {
 		return apiResponse{}, err
 	}
-	callerGrants, err := s.store.ServerGrantsOf(c.actor.ID)
+	callerGrants, err := c.store.ServerGrantsOf(c.actor.ID)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -478,7 +478,7 @@ func (s *Server) putServerGrant(c *call) (apiResponse, error) {
 	if err := authorizeGrantAssignment(c.access, role); err != nil {
 		return apiResponse{}, err
 	}
-	grant, outcome, err := s.store.PutServerGrant(Grant{
+	grant, outcome, err := c.store.PutServerGrant(Grant{
 		ServiceAccountID: c.param("sa"),
 		ServerID:         c.server.ID,
 		OrganizationID:   c.org.ID,
@@ -499,7 +499,7 @@ func (s *Server) putServerGrant(c *call) (apiResponse, error) {
 }
 
 func (s *Server) getServerGrant(c *call) (apiResponse, error) {
-	grant, err := s.store.GetServerGrant(c.org.ID, c.param("sa"), c.server.ID)
+	grant, err := c.store.GetServerGrant(c.org.ID, c.param("sa"), c.server.ID)
 	if err != nil {
 		return apiResponse{}, err
 	}
@@ -507,7 +507,7 @@ func (s *Server) getServerGrant(c *call) (apiResponse, error) {
 }
 
 func (s *Server) deleteServerGrant(c *call) (apiResponse, error) {
-	if err := s.store.DeleteServerGrant(c.org.ID, c.param("sa"), c.server.ID); err != nil {
+	if err := c.store.DeleteServerGrant(c.org.ID, c.param("sa"), c.server.ID); err != nil {
 		return apiResponse{}, err
 	}
 	return deleted(), nil

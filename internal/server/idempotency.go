@@ -68,17 +68,28 @@ func (s *Server) serveIdempotent(w http.ResponseWriter, rt route, c *call, key s
 		return
 	}
 
-	res, body, err := run(rt, c)
+	// The create and the record that replays it commit together, so a
+	// crash between them cannot leave an object whose retry creates another.
+	// Only successes are stored: a failed request changed nothing, so a retry
+	// deserves a fresh evaluation (the key limit may have been lifted since).
+	var (
+		res  apiResponse
+		body []byte
+	)
+	err = s.store.Atomically(func(tx Store) error {
+		c.store = tx
+		defer func() { c.store = s.store }()
+		var err error
+		if res, body, err = run(rt, c); err != nil {
+			return err
+		}
+		return s.idempotency.save(tx, lookupID, key, fingerprint, res.status, body, c.now)
+	})
 	if err != nil {
 		s.writeError(w, c.r, err)
 		return
 	}
-	// Only successes are stored: a failed request changed nothing, so a retry
-	// deserves a fresh evaluation (the key limit may have been lifted since).
-	if err := s.idempotency.save(lookupID, key, fingerprint, res.status, body, c.now); err != nil {
-		s.writeError(w, c.r, err)
-		return
-	}
+	s.idempotency.prune(c.now)
 	s.respond(w, res, body)
 }
 
@@ -127,7 +138,9 @@ func (i *idempotency) lookup(lookupID string, now time.Time) (IdempotencyRecord,
 	return rec, true, nil
 }
 
-func (i *idempotency) save(lookupID, key string, fingerprint [sha256.Size]byte, status int, body []byte, now time.Time) error {
+// save stores the response to replay in store, which may be the view of a
+// transaction that also holds the change.
+func (i *idempotency) save(store Store, lookupID, key string, fingerprint [sha256.Size]byte, status int, body []byte, now time.Time) error {
 	aead, err := responseCipher(key)
 	if err != nil {
 		return err
@@ -142,11 +155,7 @@ func (i *idempotency) save(lookupID, key string, fingerprint [sha256.Size]byte, 
 		Ciphertext:  aead.Seal(nil, nonce, body, []byte(lookupID)),
 		CreatedAt:   now,
 	}
-	if err := i.store.PutIdempotencyRecord(rec); err != nil {
-		return err
-	}
-	i.prune(now)
-	return nil
+	return store.PutIdempotencyRecord(rec)
 }
 
 func (i *idempotency) open(rec IdempotencyRecord, key string) ([]byte, error) {
@@ -157,6 +166,8 @@ func (i *idempotency) open(rec IdempotencyRecord, key string) ([]byte, error) {
 	return aead.Open(nil, rec.Nonce, rec.Ciphertext, []byte(rec.LookupID))
 }
 
+// prune sweeps records past their retention, at most once per
+// idempotencyPruneInterval.
 func (i *idempotency) prune(now time.Time) {
 	i.pruneMu.Lock()
 	due := now.Sub(i.lastPrune) >= idempotencyPruneInterval

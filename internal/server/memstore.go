@@ -78,6 +78,14 @@ func (m *memoryStore) UpdateOrganization(id string, patch OrganizationPatch) (Or
 	return org, true, nil
 }
 
+func (m *memoryStore) ListOrganizations() ([]Organization, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	list := slices.Collect(maps.Values(m.orgs))
+	slices.SortFunc(list, func(a, b Organization) int { return byCreation(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
+	return list, nil
+}
+
 func (m *memoryStore) CreateUser(user User, key APIKey) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -90,6 +98,22 @@ func (m *memoryStore) CreateUser(user User, key APIKey) error {
 	m.users[user.ID] = user
 	m.insertKey(key)
 	return nil
+}
+
+func (m *memoryStore) ListUsers(orgID string) ([]User, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if _, ok := m.orgs[orgID]; !ok {
+		return nil, &NotFoundError{Resource: resourceOrganization}
+	}
+	list := []User{}
+	for _, user := range m.users {
+		if user.OrganizationID == orgID {
+			list = append(list, user)
+		}
+	}
+	slices.SortFunc(list, func(a, b User) int { return byCreation(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
+	return list, nil
 }
 
 func (m *memoryStore) ResolveAPIKey(secretHash [32]byte) (APIKey, Actor, error) {
@@ -174,19 +198,7 @@ func (m *memoryStore) UpdateServiceAccount(orgID, id string, patch ServiceAccoun
 	if err != nil {
 		return ServiceAccount{}, false, err
 	}
-	updated := sa
-	if patch.Name != nil {
-		updated.Name = *patch.Name
-	}
-	if patch.Description != nil {
-		updated.Description = *patch.Description
-	}
-	if patch.Role != nil {
-		updated.Role = *patch.Role
-	}
-	if patch.Disabled != nil {
-		updated.Disabled = *patch.Disabled
-	}
+	updated := patch.apply(sa)
 	if updated == sa {
 		return sa, false, nil
 	}
@@ -303,13 +315,7 @@ func (m *memoryStore) UpdateMCPServer(orgID, id string, patch MCPServerPatch) (M
 	if err != nil {
 		return MCPServer{}, false, err
 	}
-	updated := srv
-	if patch.Name != nil {
-		updated.Name = *patch.Name
-	}
-	if patch.Description != nil {
-		updated.Description = *patch.Description
-	}
+	updated := patch.apply(srv)
 	if updated == srv {
 		return srv, false, nil
 	}
@@ -450,6 +456,12 @@ func (m *memoryStore) DeleteIdempotencyRecordsBefore(t time.Time) int {
 	}
 	return removed
 }
+
+// Atomically runs fn on the store itself: what it guards against is a
+// crash, and a memory store keeps nothing across one.
+func (m *memoryStore) Atomically(fn func(Store) error) error { return fn(m) }
+
+func (m *memoryStore) Close() error { return nil }
 
 func (m *memoryStore) Snapshot() Snapshot {
 	m.mu.RLock()

@@ -186,6 +186,24 @@ type ServiceAccountPatch struct {
 	Disabled    *bool
 }
 
+// apply returns sa with the patch applied. Every Store applies patches with
+// it, so what a patch changes has one definition.
+func (p ServiceAccountPatch) apply(sa ServiceAccount) ServiceAccount {
+	if p.Name != nil {
+		sa.Name = *p.Name
+	}
+	if p.Description != nil {
+		sa.Description = *p.Description
+	}
+	if p.Role != nil {
+		sa.Role = *p.Role
+	}
+	if p.Disabled != nil {
+		sa.Disabled = *p.Disabled
+	}
+	return sa
+}
+
 // APIKey is a bearer credential. Only the SHA-256 hash of its secret is kept.
 // Zero times mean "never" (no expiry, not revoked, not used).
 type APIKey struct {
@@ -248,6 +266,18 @@ type MCPServer struct {
 type MCPServerPatch struct {
 	Name        *string
 	Description *string
+}
+
+// apply returns srv with the patch applied. Every Store applies patches with
+// it, so what a patch changes has one definition.
+func (p MCPServerPatch) apply(srv MCPServer) MCPServer {
+	if p.Name != nil {
+		srv.Name = *p.Name
+	}
+	if p.Description != nil {
+		srv.Description = *p.Description
+	}
+	return srv
 }
 
 // Grant gives a service account a role on one server, limited to some

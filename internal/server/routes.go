@@ -61,7 +61,10 @@ func (s *Server) routes() []route {
 // body already read. It only carries the request in; handlers answer with
 // their return value.
 type call struct {
-	r     *http.Request
+	r *http.Request
+	// store is where the handler reads and writes: the server's store, or
+	// the view of it that an idempotent create commits with its record.
+	store Store
 	actor Actor
 	org   Organization
 	body  []byte

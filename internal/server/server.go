@@ -14,6 +14,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -47,13 +48,19 @@ type Server struct {
 	stopping      context.Context
 	stop          context.CancelFunc
 
-	requests atomic.Int64
-	stopOnce sync.Once
+	requests  atomic.Int64
+	stopOnce  sync.Once
+	closeOnce sync.Once
+	closeErr  error
 }
 
 type config struct {
-	addr              string
-	bootstrapKey      string
+	addr         string
+	dataFile     string
+	bootstrapKey string
+	// bootstrapKeyGiven tells a bootstrap key that WithBootstrapKey set from
+	// one that newConfig generated.
+	bootstrapKeyGiven bool
 	defaultServerRole string
 	clock             Clock
 	logOutput         io.Writer
@@ -91,6 +98,14 @@ type Option func(*config)
 // WithAddr sets the listen address; the default, "127.0.0.1:0", picks a free
 // loopback port.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithDataFile keeps everything in a SQLite database at path, created when
+// absent, instead of in memory: a server started again on the same file holds
+// everything committed before, its organization and owner included (see New).
+// New fails when another server uses the file, or when the file cannot be
+// read, is not this server's, is damaged or was written by a newer version;
+// it leaves such a file as it is.
+func WithDataFile(path string) Option { return func(c *config) { c.dataFile = path } }
 
 // WithBootstrapKey sets the seeded owner's API key instead of generating one.
 // New fails unless ValidateBootstrapKey accepts it.
@@ -147,6 +162,12 @@ func WithFaultSeed(seed int64) Option { return func(c *config) { c.faultSeed = &
 
 // New seeds a fresh store (one organization, its owner and three servers) and
 // starts serving. It returns once the listener accepts connections.
+//
+// With WithDataFile, a file that already holds an organization is not seeded
+// again: the server keeps the stored organization, its owner and servers, and
+// gives the owner the bootstrap key, stored alongside the earlier keys (which
+// keep working) unless it is stored already. WithDefaultServerRole then has
+// no effect: the stored organization keeps its own.
 func New(opts ...Option) (*Server, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -183,7 +204,8 @@ func newConfig(opts []Option) (*config, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if cfg.bootstrapKey == "" {
+	cfg.bootstrapKeyGiven = cfg.bootstrapKey != ""
+	if !cfg.bootstrapKeyGiven {
 		cfg.bootstrapKey = newSecret()
 	}
 	return cfg, nil
@@ -194,7 +216,13 @@ func newConfig(opts []Option) (*config, error) {
 // directly need none.
 func newServer(cfg *config, baseURL string) (*Server, error) {
 	logger := slog.New(redactingHandler{slog.NewTextHandler(cfg.logOutput, nil)})
-	store := newMemoryStore()
+	var store Store = newMemoryStore()
+	if cfg.dataFile != "" {
+		var err error
+		if store, err = openSQLiteStore(cfg.dataFile); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
 	draining, drain := context.WithCancel(context.Background())
 	stopping, stop := context.WithCancel(context.Background())
 	s := &Server{
@@ -215,10 +243,11 @@ func newServer(cfg *config, baseURL string) (*Server, error) {
 	if cfg.rateLimit > 0 {
 		s.limiter = newRateLimiter(cfg.rateLimit)
 	}
-	if err := s.seed(AccessRole(cfg.defaultServerRole)); err != nil {
+	if err := s.seedOrResume(AccessRole(cfg.defaultServerRole), cfg.bootstrapKeyGiven); err != nil {
 		drain()
 		stop()
-		return nil, fmt.Errorf("server: seed: %w", err)
+		_ = store.Close()
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.handler = s.newHandler()
 	s.httpServer = &http.Server{
@@ -288,6 +317,63 @@ func baseURL(addr net.Addr) string {
 		}
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// seedOrResume seeds an empty store, or resumes the organization of one that
+// a server used before.
+func (s *Server) seedOrResume(defaultServerRole AccessRole, bootstrapKeyGiven bool) error {
+	orgs, err := s.store.ListOrganizations()
+	if err != nil {
+		return fmt.Errorf("reading the stored organization: %w", err)
+	}
+	if len(orgs) == 0 {
+		if err := s.seed(defaultServerRole); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		return nil
+	}
+	return s.resume(orgs[0], bootstrapKeyGiven)
+}
+
+// resume keeps the stored organization and its owner, and makes sure the
+// owner holds the bootstrap key: a given key is added unless it is stored
+// already (it must then be the owner's, and active); a generated one is new.
+func (s *Server) resume(org Organization, bootstrapKeyGiven bool) error {
+	users, err := s.store.ListUsers(org.ID)
+	if err != nil {
+		return fmt.Errorf("reading the stored owner: %w", err)
+	}
+	i := slices.IndexFunc(users, func(u User) bool { return u.Role == RoleOwner })
+	if i < 0 {
+		return fmt.Errorf("the stored organization %s has no owner", org.ID)
+	}
+	owner := users[i]
+	now := s.clock.Now()
+	if bootstrapKeyGiven {
+		key, actor, err := s.store.ResolveAPIKey(hashSecret(s.bootstrapKey))
+		switch {
+		case err == nil && actor.ID != owner.ID:
+			return fmt.Errorf("the bootstrap key belongs to %s %s, not to the owner %s of the stored organization; pass the owner's key, or none to get a new one",
+				actor.Type, actor.ID, owner.ID)
+		case err == nil && key.Status(now) != KeyActive:
+			return fmt.Errorf("the bootstrap key is stored but %s; pass an active key of the owner, or none to get a new one", key.Status(now))
+		case err == nil:
+			s.organizationID = org.ID
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return fmt.Errorf("looking up the bootstrap key: %w", err)
+		}
+	}
+	err = s.store.CreateAPIKey(PersonalKeys(owner.ID), newAPIKey(org.ID, owner.ID, "bootstrap", s.bootstrapKey, now, time.Time{}))
+	if errors.Is(err, ErrKeyLimit) {
+		return fmt.Errorf("the owner already holds %d active keys, the most a user may: pass one of them as the bootstrap key, "+
+			"or revoke one (DELETE /api/v0/me/api-keys/{key})", MaxActivePersonalKeysPerUser)
+	}
+	if err != nil {
+		return fmt.Errorf("storing the bootstrap key: %w", err)
+	}
+	s.organizationID = org.ID
+	return nil
 }
 
 func (s *Server) seed(defaultServerRole AccessRole) error {
@@ -364,7 +450,11 @@ func (s *Server) RateLimitedCount() int64 {
 // their changes are committed and their responses delivered.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.drain()
-	return s.httpServer.Shutdown(ctx)
+	err := s.httpServer.Shutdown(ctx)
+	if err == nil {
+		err = s.closeStore()
+	}
+	return err
 }
 
 // Stop closes the listener and all connections at once; requests still held
@@ -375,4 +465,12 @@ func (s *Server) Stop() {
 		s.stop()
 		_ = s.httpServer.Close()
 	})
+	_ = s.closeStore()
+}
+
+// closeStore closes the store once, which releases a data file for the next
+// server.
+func (s *Server) closeStore() error {
+	s.closeOnce.Do(func() { s.closeErr = s.store.Close() })
+	return s.closeErr
 }

@@ -8,15 +8,22 @@ import (
 
 // Store keeps the server's state. Every method is atomic: rules that span
 // several objects (the active-key limit, name uniqueness, revoking keys and
-// removing grants with their account) are enforced inside one call.
+// removing grants with their account) are enforced inside one call. There
+// are two: the memory store (the default) and the SQLite store (WithDataFile).
 type Store interface {
 	CreateOrganization(org Organization) error
 	GetOrganization(id string) (Organization, error)
 	// UpdateOrganization applies patch and reports whether something changed.
 	UpdateOrganization(id string, patch OrganizationPatch) (Organization, bool, error)
+	// ListOrganizations returns every organization ordered by creation time,
+	// then id.
+	ListOrganizations() ([]Organization, error)
 
 	// CreateUser stores a user together with its API key.
 	CreateUser(user User, key APIKey) error
+	// ListUsers returns the organization's users ordered by creation time,
+	// then id.
+	ListUsers(orgID string) ([]User, error)
 
 	// ResolveAPIKey returns the key whose secret hashes to secretHash and the
 	// actor that owns it, read in one consistent step.
@@ -94,8 +101,19 @@ type Store interface {
 	// returns how many it removed.
 	DeleteIdempotencyRecordsBefore(t time.Time) int
 
+	// Atomically runs fn with a Store whose changes become durable together:
+	// a crash keeps all of them or none. The idempotent dispatch stores a
+	// create and the record that replays its response this way, so a retry
+	// after a crash never creates a second object. The SQLite store runs fn
+	// in one transaction, rolled back when fn fails; the memory store keeps
+	// nothing across a crash, so it runs fn on itself.
+	Atomically(fn func(Store) error) error
+
 	// Snapshot returns a copy of everything stored, for tests and debugging.
 	Snapshot() Snapshot
+
+	// Close releases the store's resources (for the SQLite store, its file).
+	Close() error
 }
 
 // Snapshot is a copy of a Store's contents, each list ordered by id; server

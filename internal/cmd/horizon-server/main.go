@@ -3,11 +3,13 @@
 //
 // Usage:
 //
-//	horizon-server [-addr 127.0.0.1:8787] [-bootstrap-key fmcp_...] [-default-server-role none]
+//	horizon-server [-addr 127.0.0.1:8787] [-bootstrap-key fmcp_...] [-data FILE] [-default-server-role none]
 //	               [-rate-limit N] [-fail-rate F] [-error-rate F] [-latency D] [-fault-seed N]
 //
 // It prints HORIZON_ENDPOINT, HORIZON_API_KEY and HORIZON_ORGANIZATION_ID to
-// stdout, logs to stderr, and serves until SIGINT or SIGTERM.
+// stdout, logs to stderr, and serves until SIGINT or SIGTERM. With -data it
+// keeps everything in a SQLite database at FILE, so that a restart on the
+// same file holds everything committed before.
 package main
 
 import (
@@ -93,8 +95,17 @@ func parseFlags(args []string, stderr io.Writer) ([]server.Option, error) {
 		opts = append(opts, server.WithBootstrapKey(v))
 		return nil
 	})
+	fs.Func("data", "keep everything in a SQLite database at `FILE`, created when absent: a restart on the same file keeps "+
+		"the organization, its owner and every object (a new owner key is printed unless -bootstrap-key names one; "+
+		"earlier keys keep working). One server at a time per file (default: in memory, lost at exit)", func(v string) error {
+		if v == "" {
+			return errors.New("want a file name")
+		}
+		opts = append(opts, server.WithDataFile(v))
+		return nil
+	})
 	fs.Func("default-server-role", "`role` of members and viewers on servers where they have no grant: none, viewer or user "+
-		"(the seeded organization's default_server_role; default none)", func(v string) error {
+		"(the seeded organization's default_server_role; default none; a -data file keeps its own)", func(v string) error {
 		if err := server.ValidateDefaultServerRole(v); err != nil {
 			return err
 		}
