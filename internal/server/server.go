@@ -1,6 +1,7 @@
-// Package server is the Horizon reference server: an in-memory implementation
-// of the Horizon API (see API.md) that acceptance tests start in-process and
-// users start from the command line to try the provider.
+// Package server is the Horizon reference server: an implementation of the
+// Horizon API (see API.md), in memory or in a SQLite file (WithDataFile), that
+// acceptance tests start in-process and users start from the command line to
+// try the provider.
 package server
 
 import (

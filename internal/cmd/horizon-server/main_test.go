@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -108,6 +109,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-latency", "-1s"}, "-latency"},
 		{[]string{"-latency", "200"}, "-latency"},
 		{[]string{"-fault-seed", "1.5"}, "-fault-seed"},
+		{[]string{"-data", ""}, "-data"},
 		{[]string{"-port", "1"}, "-port"},
 		{[]string{"serve"}, `"serve"`},
 	}
@@ -133,7 +135,7 @@ func TestHelp(t *testing.T) {
 	if err := run([]string{"-h"}, io.Discard, &stderr, nil); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run = %v", err)
 	}
-	for _, name := range []string{"-addr", "-bootstrap-key", "-default-server-role", "-rate-limit", "-fail-rate", "-error-rate", "-latency", "-fault-seed"} {
+	for _, name := range []string{"-addr", "-bootstrap-key", "-data", "-default-server-role", "-rate-limit", "-fail-rate", "-error-rate", "-latency", "-fault-seed"} {
 		if !strings.Contains(stderr.String(), name) {
 			t.Errorf("usage lacks %s:\n%s", name, stderr.String())
 		}
@@ -283,5 +285,49 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// With -data the command keeps its organization across runs, and refuses a
+// second run on a file that a running one holds.
+func TestRunWithDataFile(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "horizon.db")
+	stdoutR, stdoutW := io.Pipe()
+	signals := make(chan os.Signal, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"-addr", "127.0.0.1:0", "-data", data}, stdoutW, io.Discard, signals)
+		stdoutW.Close()
+	}()
+	lines := bufio.NewScanner(stdoutR)
+	var first []string
+	for len(first) < 3 && lines.Scan() {
+		first = append(first, lines.Text())
+	}
+	if len(first) != 3 {
+		t.Fatalf("stdout lines = %q (run: %v)", first, <-done)
+	}
+
+	var stderr bytes.Buffer
+	err := run([]string{"-addr", "127.0.0.1:0", "-data", data}, io.Discard, &stderr, nil)
+	if err == nil || !strings.Contains(err.Error(), "in use by another horizon-server") {
+		t.Errorf("a second run on the file: %v", err)
+	}
+	signals <- syscall.SIGTERM
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+
+	var again bytes.Buffer
+	interrupt := make(chan os.Signal, 1)
+	interrupt <- os.Interrupt
+	if err := run([]string{"-addr", "127.0.0.1:0", "-data", data}, &again, io.Discard, interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(again.String(), first[2]+"\n") {
+		t.Errorf("the restart printed\n%s\nwant the stored organization, %s", again.String(), first[2])
+	}
+	if strings.Contains(again.String(), first[1]+"\n") {
+		t.Error("the restart printed the earlier owner key instead of a new one")
 	}
 }
