@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -38,7 +39,12 @@ var (
 
 type horizonProvider struct {
 	version string
+	// data is what Configure made, for the fast path of NewServer.
+	data atomic.Pointer[providerData]
 }
+
+// configured returns what Configure made, or nil before it ran.
+func (p *horizonProvider) configured() *providerData { return p.data.Load() }
 
 // New returns a constructor of the provider, as providerserver expects.
 func New(version string) func() provider.Provider {
@@ -155,6 +161,7 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 	data := newProviderData(c)
+	p.data.Store(data)
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ListResourceData = data

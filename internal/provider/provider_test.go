@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -21,7 +20,7 @@ import (
 // testAccProtoV6ProviderFactories serves the provider in-process to the Terraform CLI that
 // terraform-plugin-testing runs.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"horizon": providerserver.NewProtocol6WithError(New("test")()),
+	"horizon": NewServer("test"),
 }
 
 // testEnv is one reference server for one test, and an API client (the
@@ -35,7 +34,7 @@ type testEnv struct {
 
 // newTestEnv starts a reference server on a free loopback port; it stops with the test.
 // Its clock starts at the real time and moves only when a test advances it.
-func newTestEnv(t *testing.T, opts ...server.Option) *testEnv {
+func newTestEnv(t testing.TB, opts ...server.Option) *testEnv {
 	t.Helper()
 	clock := server.NewManualClock(time.Now().UTC().Truncate(time.Second))
 	logOutput := io.Discard

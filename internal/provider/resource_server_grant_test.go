@@ -212,7 +212,7 @@ resource "horizon_server_grant" "test" {
 }
 
 // server returns a seeded server by slug, as the organization owner sees it.
-func (e *testEnv) server(t *testing.T, slug string) client.Server {
+func (e *testEnv) server(t testing.TB, slug string) client.Server {
 	t.Helper()
 	servers, err := e.api.ListServers(t.Context())
 	if err != nil {

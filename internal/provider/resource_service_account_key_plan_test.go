@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -442,7 +441,7 @@ type protoProvider struct {
 func (e *testEnv) protoProvider(t *testing.T) *protoProvider {
 	t.Helper()
 	ctx := t.Context()
-	srv, err := providerserver.NewProtocol6WithError(New("test")())()
+	srv, err := NewServer("test")()
 	if err != nil {
 		t.Fatal(err)
 	}
