@@ -159,7 +159,7 @@ type privateData interface {
 
 func (r *organizationSettingsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state organizationSettingsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(readModel(ctx, req.State, &state)...)
 	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -171,7 +171,7 @@ func (r *organizationSettingsResource) Read(ctx context.Context, req resource.Re
 	}
 	// After an import, the first read records what destroying restores.
 	resp.Diagnostics.Append(rememberPrevious(ctx, resp.Private, org)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, organizationSettingsModel{
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State, organizationSettingsModel{
 		OrganizationID:    types.StringValue(org.ID),
 		DefaultServerRole: types.StringValue(org.DefaultServerRole),
 	})...)

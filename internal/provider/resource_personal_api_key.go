@@ -41,12 +41,12 @@ func (personalKeys) ownerAttributes() map[string]schema.Attribute { return nil }
 
 func (personalKeys) read(ctx context.Context, from planGetter) (ownedKey, diag.Diagnostics) {
 	var m personalAPIKeyModel
-	diags := from.Get(ctx, &m)
+	diags := readModel(ctx, from, &m)
 	return ownedKey{Key: m.apiKeyModel}, diags
 }
 
 func (personalKeys) write(ctx context.Context, to stateSetter, k ownedKey) diag.Diagnostics {
-	return to.Set(ctx, personalAPIKeyModel{apiKeyModel: k.Key})
+	return writeModel(ctx, to, personalAPIKeyModel{apiKeyModel: k.Key})
 }
 
 // resolve is the provider's own user, which must be a user.

@@ -158,7 +158,7 @@ func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state st
 
 func (r *serverGrantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var m serverGrantModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	resp.Diagnostics.Append(readModel(ctx, req.State, &m)...)
 	resp.Diagnostics.Append(r.setIdentity(ctx, req.State, resp.Identity)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -180,7 +180,7 @@ func (r *serverGrantResource) Read(ctx context.Context, req resource.ReadRequest
 		return
 	}
 	resp.Diagnostics.Append(m.fromAPI(ctx, g)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State, m)...)
 }
 
 // grantGone decides what a 404 on a grant means: a 404 about the server is

@@ -55,12 +55,12 @@ func (serviceAccountKeys) ownerAttributes() map[string]schema.Attribute {
 
 func (serviceAccountKeys) read(ctx context.Context, from planGetter) (ownedKey, diag.Diagnostics) {
 	var m serviceAccountKeyModel
-	diags := from.Get(ctx, &m)
+	diags := readModel(ctx, from, &m)
 	return ownedKey{Owner: m.ServiceAccountID, Key: m.apiKeyModel}, diags
 }
 
 func (serviceAccountKeys) write(ctx context.Context, to stateSetter, k ownedKey) diag.Diagnostics {
-	return to.Set(ctx, serviceAccountKeyModel{ServiceAccountID: k.Owner, apiKeyModel: k.Key})
+	return writeModel(ctx, to, serviceAccountKeyModel{ServiceAccountID: k.Owner, apiKeyModel: k.Key})
 }
 
 func (serviceAccountKeys) resolve(_ context.Context, _ *providerData, k ownedKey) (string, string, error) {
