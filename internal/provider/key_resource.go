@@ -168,10 +168,10 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			MarkdownDescription: fmt.Sprintf("Name of the key, 1 to %d characters, such as `primary` or the date of rotation. "+
 				"Renaming updates the key in place; its secret does not change.", maxKeyNameLength),
 			Required:   true,
-			Validators: []validator.String{stringvalidator.LengthBetween(1, maxKeyNameLength), printableValidator()},
+			Validators: []validator.String{keyName.validator()},
 		},
 		"expires_at": schema.StringAttribute{
-			MarkdownDescription: "When the key stops authenticating, as an RFC 3339 time in the future such as `2027-01-31T00:00:00Z`. " +
+			MarkdownDescription: "When the key stops authenticating, as an RFC 3339 time in the future in whole seconds, such as `2027-01-31T00:00:00Z`. " +
 				"Set it, or `ttl`, or neither for a key that does not expire. With `ttl`, Horizon sets it at creation. " +
 				"Changing it creates a new key. A key that has expired is planned for replacement, with a warning.",
 			Optional:   true,
@@ -179,7 +179,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			Validators: []validator.String{rfc3339Validator(), stringvalidator.ConflictsWith(path.MatchRoot("ttl"))},
 		},
 		"ttl": schema.StringAttribute{
-			MarkdownDescription: "Lifetime of the key as a Go duration (`720h`, `90m`; at least `1m`, at most ten years): " +
+			MarkdownDescription: "Lifetime of the key as a Go duration (`720h`, `90m`) " + durationRange(minTTL, maxTTL) + ": " +
 				"Horizon sets `expires_at` to the creation time plus `ttl`. Changing it creates a new key.",
 			Optional:   true,
 			Validators: []validator.String{durationValidator(minTTL, maxTTL)},
@@ -199,7 +199,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		},
 		"grace_period": schema.StringAttribute{
 			MarkdownDescription: "How long the key keeps working after it is destroyed or replaced, as a Go duration " +
-				"(such as `30m` or `24h`; at least `1m`, at most `168h`). Instead of revoking the key, destroying it brings its expiry " +
+				"(such as `30m` or `24h`) " + durationRange(minGracePeriod, maxGracePeriod) + ". Instead of revoking the key, destroying it brings its expiry " +
 				"forward to the end of the grace period (never later than an `expires_at` it already has), so consumers that pick up " +
 				"the new secret on their own schedule keep working until then. A key in its grace period still counts toward the " +
 				"owner's limit of active keys. Without it, destroying revokes the key at once. Changing it updates in place, " +

@@ -160,7 +160,7 @@ func TestAccPersonalAPIKey_errors(t *testing.T) {
 			{
 				Config:      env.config(personalKeyConfig("", "1")),
 				PlanOnly:    true,
-				ExpectError: phrases(`Attribute name string length must be between 1 and 128`),
+				ExpectError: phrases("Invalid Name", "The name is empty. Give the key a name of 1 to 128 printable characters"),
 			},
 			{
 				Config:        env.config(personalKeyConfig("laptop", "1")),

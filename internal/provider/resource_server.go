@@ -29,7 +29,21 @@ var (
 // serverSlugPattern mirrors the server's rule for slugs.
 var serverSlugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
+const serverSlugRule = "1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
+
+func checkServerSlug(v string) string {
+	switch {
+	case v == "":
+		return "The slug is empty. Give the server a slug of " + serverSlugRule + ", such as weather."
+	case !serverSlugPattern.MatchString(v):
+		return fmt.Sprintf("%q is not a slug: a slug is %s, such as weather.", v, serverSlugRule)
+	}
+	return ""
+}
+
 const maxServerNameLength = 64
+
+var serverName = printableName{what: "server", example: "Weather", max: maxServerNameLength}
 
 type serverResource struct {
 	withIdentity
@@ -79,19 +93,17 @@ func (r *serverResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"name": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Display name, unique in the organization: 1 to %d printable characters. "+
 					"Renaming updates the server in place.", maxServerNameLength),
-				Required: true,
-				Validators: []validator.String{
-					stringvalidator.LengthBetween(1, maxServerNameLength),
-					printableValidator(),
-				},
+				Required:   true,
+				Validators: []validator.String{serverName.validator()},
 			},
 			"slug": schema.StringAttribute{
 				MarkdownDescription: "Short, URL-safe name, unique in the organization, such as `weather`: 1 to 63 lowercase " +
 					"letters, digits and `-`, starting and ending with a letter or digit. Horizon never changes a slug, so " +
 					"changing it creates a new server (with a new `id` and `url`, and none of the old one's grants).",
 				Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(serverSlugPattern,
-					"must be 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit")},
+				Validators: []validator.String{stringCheck{
+					describe: "value must be " + serverSlugRule, check: checkServerSlug, summary: "Invalid Slug",
+				}},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -111,7 +112,7 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Computed:    true,
 				Default:     setdefault.StaticValue(allCapabilities()),
 				Validators: []validator.Set{
-					setvalidator.SizeAtLeast(1),
+					capabilitiesNotEmpty{},
 					setvalidator.ValueStringsAre(stringvalidator.OneOf(capabilities...)),
 				},
 			},
@@ -220,4 +221,27 @@ func grantDiagnostic(action string, err error) diag.Diagnostic {
 		}
 	}
 	return apiErrorDiagnostic(action, err)
+}
+
+// capabilitiesNotEmpty refuses an empty set of capabilities, as Horizon does,
+// and says what the user who wrote one most likely wants: no access at all,
+// which is no grant.
+type capabilitiesNotEmpty struct{}
+
+func (capabilitiesNotEmpty) Description(context.Context) string {
+	return "value must hold at least one capability"
+}
+
+func (v capabilitiesNotEmpty) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (capabilitiesNotEmpty) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || len(req.ConfigValue.Elements()) > 0 {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "No Capabilities", fmt.Sprintf(
+		"capabilities is empty, but a grant allows at least one of %s. To take the account's access to this server away, "+
+			"delete the grant (remove this horizon_server_grant resource); to allow all three, leave capabilities out.",
+		strings.Join(capabilities, ", ")))
 }

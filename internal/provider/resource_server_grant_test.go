@@ -22,7 +22,8 @@ import (
 
 const grantAddr = "horizon_server_grant.test"
 
-// grantConfig is an agent with a key and, when grant is not empty, a grant on weather.
+// grantConfig is an agent with a key and, when grant is not empty, a grant on
+// weather. The agent is a member: a viewer (the default) calls no MCP server.
 func grantConfig(disabled bool, grant string) string {
 	return fmt.Sprintf(`
 data "horizon_server" "weather" {
@@ -31,6 +32,7 @@ data "horizon_server" "weather" {
 
 resource "horizon_service_account" "test" {
   name     = "agent"
+  role     = "member"
   disabled = %t
 }
 
@@ -195,7 +197,7 @@ resource "horizon_server_grant" "test" {
 		Steps: []resource.TestStep{
 			{Config: grant("owner", `["tools"]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)role value must be one of.*"viewer".*"user".*"admin"`)},
 			{Config: grant("user", `["sampling"]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)value must be one of.*"tools".*"resources".*"prompts"`)},
-			{Config: grant("user", `[]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)capabilities set must contain at least 1 elements`)},
+			{Config: grant("user", `[]`), PlanOnly: true, ExpectError: phrases("No Capabilities", "delete the grant (remove this horizon_server_grant resource)")},
 			{
 				Config:      grant("user", `["tools"]`),
 				ExpectError: regexp.MustCompile(`(?s)Service Account Not Found.*Check\s+service_account_id`),

@@ -170,12 +170,12 @@ func TestAccServer_validation(t *testing.T) {
 			{
 				Config:      env.config(serverConfig("Billing", "Billing_1", "")),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)slug.*must be 1 to 63 lowercase letters, digits and '-'`),
+				ExpectError: phrases("Invalid Slug", `"Billing_1" is not a slug: a slug is 1 to 63 lowercase letters, digits and '-'`),
 			},
 			{
 				Config:      env.config(serverConfig("", "billing", "")),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)name.*string length must be between 1 and 64`),
+				ExpectError: phrases("Invalid Name", "The name is empty. Give the server a name of 1 to 64 printable characters"),
 			},
 			{
 				Config:      env.config(serverConfig("Bill\ting", "billing", "")),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -26,9 +25,6 @@ var (
 	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithIdentity    = (*serviceAccountResource)(nil)
 )
-
-// serviceAccountNamePattern mirrors the server's rule for service account names.
-var serviceAccountNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 const maxDescriptionLength = 1024
 
@@ -86,9 +82,8 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name, unique in the organization: 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit. " +
 					"Renaming updates the account in place; its keys keep working.",
-				Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(serviceAccountNamePattern,
-					"must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")},
+				Required:   true,
+				Validators: []validator.String{serviceAccountNameValidator()},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Free-text description, at most %d characters. Defaults to empty.", maxDescriptionLength),
@@ -98,11 +93,13 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				Validators:          []validator.String{stringvalidator.LengthAtMost(maxDescriptionLength)},
 			},
 			"role": schema.StringAttribute{
-				MarkdownDescription: "Organization role: " + quoteList(serviceAccountRoles) + ". Defaults to `member`. " +
+				MarkdownDescription: "Organization role: " + quoteList(serviceAccountRoles) + ". Defaults to `" + defaultServiceAccountRole + "`, " +
+					"the least privilege: a `viewer` reads, and discovers the servers its grants or the organization's `default_server_role` open, " +
+					"but calls none of them, even with a `user` grant. An account that calls MCP servers needs `member` (with grants) or `admin`. " +
 					"Service accounts can be at most `admin`, and no one can assign a role above their own.",
 				Optional:   true,
 				Computed:   true,
-				Default:    stringdefault.StaticString("member"),
+				Default:    stringdefault.StaticString(defaultServiceAccountRole),
 				Validators: []validator.String{stringvalidator.OneOf(serviceAccountRoles...)},
 			},
 			"disabled": schema.BoolAttribute{

@@ -263,12 +263,12 @@ resource "horizon_service_account_key" "test" {
 }`, grace))
 	}
 	steps := []resource.TestStep{}
-	for grace, message := range map[string]string{
-		"30s":    `(?s)Invalid Duration.*grace_period.*"30s" is out of range`,
-		"169h":   `(?s)Invalid Duration.*grace_period.*"169h" is out of range`,
-		"a week": `(?s)Invalid Duration.*grace_period.*"a week" is not a Go duration`,
+	for grace, message := range map[string]*regexp.Regexp{
+		"30s":    phrases("Invalid Duration", "grace_period", `"30s" is shorter than 1 minute (1m), the least it may be`),
+		"169h":   phrases("Invalid Duration", "grace_period", `"169h" is longer than 7 days (168h), the most it may be`),
+		"a week": phrases("Invalid Duration", "grace_period", `"a week" is not a Go duration`),
 	} {
-		steps = append(steps, resource.TestStep{Config: key(grace), PlanOnly: true, ExpectError: regexp.MustCompile(message)})
+		steps = append(steps, resource.TestStep{Config: key(grace), PlanOnly: true, ExpectError: message})
 	}
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }

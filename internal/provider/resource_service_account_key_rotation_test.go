@@ -165,7 +165,12 @@ resource "horizon_service_account_key" "test" {
 			{
 				Config:      key(`ttl = "30s"`),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`"30s" is out of range: it must be between 1m0s and`),
+				ExpectError: phrases(`"30s" is shorter than 1 minute (1m), the least it may be`),
+			},
+			{
+				Config:      key(`ttl = "87601h"`),
+				PlanOnly:    true,
+				ExpectError: phrases(`"87601h" is longer than 10 years (87600h), the most it may be`),
 			},
 			{
 				Config:      key(`renew_before = "24h"`),

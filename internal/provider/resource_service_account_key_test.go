@@ -304,6 +304,26 @@ resource "horizon_service_account_key" "test" {
 				ExpectError: regexp.MustCompile(`"next tuesday" is not an RFC 3339 time`),
 			},
 			{
+				// Horizon takes whole seconds: refused at plan time, not at apply.
+				Config: env.config(`
+resource "horizon_service_account_key" "test" {
+  service_account_id = "sa_aaaaaaaaaaaaaaaa"
+  name               = "k"
+  expires_at         = "2027-01-31T09:00:00.5Z"
+}`),
+				PlanOnly:    true,
+				ExpectError: phrases("Invalid Time", `"2027-01-31T09:00:00.5Z" has a fraction of a second`, "whole seconds; write 2027-01-31T09:00:00Z"),
+			},
+			{
+				Config: env.config(`
+resource "horizon_service_account_key" "test" {
+  service_account_id = "sa_aaaaaaaaaaaaaaaa"
+  name               = ""
+}`),
+				PlanOnly:    true,
+				ExpectError: phrases("Invalid Name", "The name is empty. Give the key a name of 1 to 128 printable characters"),
+			},
+			{
 				ResourceName: keyAddr,
 				Config: env.config(`resource "horizon_service_account_key" "test" {
   service_account_id = "sa_aaaaaaaaaaaaaaaa"

@@ -35,14 +35,15 @@ resource "horizon_service_account" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^sa_[a-z2-7]{16}$`))),
 					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("organization_id"), knownvalue.StringExact(env.srv.OrganizationID())),
-					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("role"), knownvalue.StringExact("member")),
+					// No role configured: the least privilege.
+					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("role"), knownvalue.StringExact("viewer")),
 					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("description"), knownvalue.StringExact("")),
 					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("disabled"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(saAddr, tfjsonpath.New("created_at"), knownvalue.NotNull()),
 				},
 				Check: resource.ComposeTestCheckFunc(
 					capture(saAddr, "id", &firstID),
-					env.checkServiceAccount(saAddr, client.ServiceAccount{Name: "ci-deployer", Role: "member"}),
+					env.checkServiceAccount(saAddr, client.ServiceAccount{Name: "ci-deployer", Role: "viewer"}),
 				),
 			},
 			{
@@ -129,7 +130,13 @@ func TestAccServiceAccount_validation(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      env.config(`resource "horizon_service_account" "test" { name = "has space" }`),
-				ExpectError: regexp.MustCompile(`(?s)Attribute name must be 1 to 64 letters, digits`),
+				ExpectError: phrases("Invalid Name", `"has space" is not a service account name: a name is 1 to 64 letters, digits`),
+				PlanOnly:    true,
+			},
+			{
+				// An empty name says so, rather than quoting nothing.
+				Config:      env.config(`resource "horizon_service_account" "test" { name = "" }`),
+				ExpectError: phrases("Invalid Name", "The name is empty. Give the service account a name of 1 to 64 letters"),
 				PlanOnly:    true,
 			},
 			{

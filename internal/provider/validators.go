@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
@@ -15,10 +16,12 @@ import (
 // Enumerations live here once: each feeds both a validator and the attribute's description.
 var (
 	serviceAccountRoles = []string{"viewer", "member", "admin"}
-	keyStatuses         = []string{"active", "expired", "revoked"}
-	serverGrantRoles    = []string{"viewer", "user", "admin"}
-	defaultServerRoles  = []string{"none", "viewer", "user"}
-	capabilities        = []string{"tools", "resources", "prompts"}
+	// defaultServiceAccountRole is Horizon's default too: least privilege.
+	defaultServiceAccountRole = "viewer"
+	keyStatuses               = []string{"active", "expired", "revoked"}
+	serverGrantRoles          = []string{"viewer", "user", "admin"}
+	defaultServerRoles        = []string{"none", "viewer", "user"}
+	capabilities              = []string{"tools", "resources", "prompts"}
 )
 
 // quoteList renders values as "`a`, `b` or `c`" for descriptions and messages.
@@ -103,18 +106,38 @@ func idValidator(prefix, what string) validator.String {
 	}
 }
 
+// checkRFC3339 accepts an RFC 3339 time in whole seconds, as Horizon takes
+// expiry times: it refuses a fraction rather than round it.
 func checkRFC3339(v string) string {
-	if _, err := time.Parse(time.RFC3339, v); err != nil {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
 		return fmt.Sprintf("%q is not an RFC 3339 time; write it like 2027-01-31T00:00:00Z or 2027-01-31T09:00:00+09:00.", v)
+	}
+	if t.Nanosecond() != 0 {
+		return fmt.Sprintf("%q has a fraction of a second, and Horizon takes expiry times in whole seconds; write %s.",
+			v, t.Truncate(time.Second).Format(time.RFC3339))
 	}
 	return ""
 }
 
 func rfc3339Validator() validator.String {
-	return stringCheck{describe: "value must be an RFC 3339 time", check: checkRFC3339, summary: "Invalid Time"}
+	return stringCheck{describe: "value must be an RFC 3339 time in whole seconds", check: checkRFC3339, summary: "Invalid Time"}
 }
 
-func checkPrintable(v string) string {
+// printableName is Horizon's rule for the name of a key or a server: 1 to
+// max printable characters.
+type printableName struct {
+	what, example string
+	max           int
+}
+
+func (n printableName) check(v string) string {
+	switch count := utf8.RuneCountInString(v); {
+	case count == 0:
+		return fmt.Sprintf("The name is empty. Give the %s a name of 1 to %d printable characters, such as %s.", n.what, n.max, n.example)
+	case count > n.max:
+		return fmt.Sprintf("The name is %d characters long; a %s's name has at most %d.", count, n.what, n.max)
+	}
 	for _, r := range v {
 		if !unicode.IsPrint(r) {
 			return fmt.Sprintf("%q contains a control or non-printable character; use printable characters only.", v)
@@ -123,8 +146,33 @@ func checkPrintable(v string) string {
 	return ""
 }
 
-func printableValidator() validator.String {
-	return stringCheck{describe: "value must contain printable characters only", check: checkPrintable, summary: "Invalid Name"}
+func (n printableName) validator() validator.String {
+	return stringCheck{
+		describe: fmt.Sprintf("value must be 1 to %d printable characters", n.max),
+		check:    n.check,
+		summary:  "Invalid Name",
+	}
+}
+
+var keyName = printableName{what: "key", example: "primary or the month of its rotation", max: maxKeyNameLength}
+
+// serviceAccountNamePattern mirrors the server's rule for service account names.
+var serviceAccountNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+const serviceAccountNameRule = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+func checkServiceAccountName(v string) string {
+	switch {
+	case v == "":
+		return "The name is empty. Give the service account a name of " + serviceAccountNameRule + ", such as ci-deployer."
+	case !serviceAccountNamePattern.MatchString(v):
+		return fmt.Sprintf("%q is not a service account name: a name is %s, such as ci-deployer.", v, serviceAccountNameRule)
+	}
+	return ""
+}
+
+func serviceAccountNameValidator() validator.String {
+	return stringCheck{describe: "value must be " + serviceAccountNameRule, check: checkServiceAccountName, summary: "Invalid Name"}
 }
 
 // Bounds of a key's ttl, as Horizon enforces them.
@@ -138,16 +186,75 @@ func checkDuration(v string, minD, maxD time.Duration) string {
 	if err != nil {
 		return fmt.Sprintf("%q is not a Go duration; write it like 720h, 90m or 1h30m (units: h, m, s).", v)
 	}
-	if d < minD || d > maxD {
-		return fmt.Sprintf("%q is out of range: it must be between %s and %s.", v, minD, maxD)
+	switch {
+	case d < minD:
+		return fmt.Sprintf("%q is shorter than %s, the least it may be.", v, bothDurations(minD))
+	case d > maxD:
+		return fmt.Sprintf("%q is longer than %s, the most it may be.", v, bothDurations(maxD))
 	}
 	return ""
 }
 
 func durationValidator(minD, maxD time.Duration) validator.String {
 	return stringCheck{
-		describe: fmt.Sprintf("value must be a Go duration between %s and %s", minD, maxD),
+		describe: "value must be a Go duration " + durationRange(minD, maxD),
 		check:    func(v string) string { return checkDuration(v, minD, maxD) },
 		summary:  "Invalid Duration",
 	}
+}
+
+// durationRange says which durations a bound admits, as a person would:
+// "from 1 minute to 7 days", or "of at most 10 years" when any short one will do.
+func durationRange(minD, maxD time.Duration) string {
+	if minD <= 0 {
+		return "of at most " + humanDuration(maxD)
+	}
+	return "from " + humanDuration(minD) + " to " + humanDuration(maxD)
+}
+
+// bothDurations writes d for people and in the Go form the configuration
+// takes: "7 days (168h)".
+func bothDurations(d time.Duration) string {
+	return humanDuration(d) + " (" + goDuration(d) + ")"
+}
+
+// The units humanDuration writes, largest first; a year is 365 days, as
+// Horizon counts the longest ttl.
+var durationUnits = []struct {
+	name string
+	size time.Duration
+}{
+	{"year", 365 * 24 * time.Hour},
+	{"day", 24 * time.Hour},
+	{"hour", time.Hour},
+	{"minute", time.Minute},
+	{"second", time.Second},
+}
+
+// humanDuration writes d in the largest unit that measures it exactly:
+// "1 minute", "7 days", "10 years", "90 minutes".
+func humanDuration(d time.Duration) string {
+	for _, u := range durationUnits {
+		if d >= u.size && d%u.size == 0 {
+			n := int64(d / u.size)
+			if n == 1 {
+				return "1 " + u.name
+			}
+			return fmt.Sprintf("%d %ss", n, u.name)
+		}
+	}
+	return d.String()
+}
+
+// goDuration writes d as the shortest Go duration: "168h" rather than
+// time.Duration's "168h0m0s".
+func goDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

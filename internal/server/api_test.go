@@ -63,12 +63,13 @@ func TestSeed(t *testing.T) {
 func TestServiceAccountLifecycle(t *testing.T) {
 	e := newTestEnv(t)
 
+	// No role in the request: the account gets the least privilege, viewer.
 	var sa serviceAccountJSON
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ci-deployer", "description": "deploys"}).
 		want(http.StatusCreated).decode(&sa)
 	want := serviceAccountJSON{
 		ID: sa.ID, OrganizationID: e.srv.OrganizationID(), Name: "ci-deployer", Description: "deploys",
-		Role: RoleMember, CreatedAt: "2030-01-02T15:04:05Z", UpdatedAt: "2030-01-02T15:04:05Z",
+		Role: RoleViewer, CreatedAt: "2030-01-02T15:04:05Z", UpdatedAt: "2030-01-02T15:04:05Z",
 	}
 	if sa != want || !regexp.MustCompile(`^sa_[a-z2-7]{16}$`).MatchString(sa.ID) {
 		t.Fatalf("created %+v, want %+v", sa, want)
@@ -111,7 +112,7 @@ func TestCreateServiceAccountWithKey(t *testing.T) {
 	}
 	var me meJSON
 	e.client(created.APIKey.Secret).do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&me)
-	if me.Actor.ID != created.ID || me.Actor.Type != ActorServiceAccount || me.Actor.Role != RoleMember {
+	if me.Actor.ID != created.ID || me.Actor.Type != ActorServiceAccount || me.Actor.Role != RoleViewer {
 		t.Errorf("actor = %+v", me.Actor)
 	}
 

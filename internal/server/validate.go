@@ -31,10 +31,11 @@ func validateDescription(description string) error {
 }
 
 // parseServiceAccountRole accepts the roles a service account may hold; an
-// empty role means the default, member.
+// empty role means the default, viewer: least privilege, so that an account
+// does only what it was explicitly given the role for.
 func parseServiceAccountRole(role string) (Role, error) {
 	if role == "" {
-		return RoleMember, nil
+		return RoleViewer, nil
 	}
 	for _, r := range serviceAccountRoles {
 		if Role(role) == r {
