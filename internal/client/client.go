@@ -25,6 +25,9 @@ const DefaultMaxRetries = 4
 // CurrentOrganization addresses the organization of the calling key's owner.
 const CurrentOrganization = "current"
 
+// APIPath is where Horizon's API lives under its base URL, the endpoint.
+const APIPath = "/api/v0"
+
 // Config configures a Client.
 type Config struct {
 	// Endpoint is the base URL of Horizon, such as https://horizon.example.com.
@@ -179,7 +182,7 @@ func (c *Client) afterResponse(_ retryablehttp.Logger, resp *http.Response) {
 // orgPath builds a path under the client's organization from escaped segments.
 func (c *Client) orgPath(segments ...string) string {
 	var b strings.Builder
-	b.WriteString("/api/v0/organizations/")
+	b.WriteString(APIPath + "/organizations/")
 	b.WriteString(url.PathEscape(c.org))
 	for _, s := range segments {
 		b.WriteByte('/')
@@ -214,7 +217,11 @@ func (c *Client) doQuery(ctx context.Context, method, path string, query url.Val
 		return err
 	}
 	if status < 200 || status > 299 {
-		return decodeAPIError(method, path, status, data)
+		apiErr := decodeAPIError(method, path, status, data)
+		if status == http.StatusUnauthorized {
+			apiErr.MaskedAPIKey = maskAPIKey(c.apiKey)
+		}
+		return apiErr
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -275,7 +282,7 @@ func bodyOrNil(b []byte) any {
 	return bytes.NewReader(b)
 }
 
-func decodeAPIError(method, path string, status int, data []byte) error {
+func decodeAPIError(method, path string, status int, data []byte) *APIError {
 	var envelope struct {
 		Error struct {
 			Code    string          `json:"code"`
@@ -305,7 +312,27 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
+// PlainHTTP reports whether the endpoint answered a TLS handshake in plain
+// HTTP: an https:// endpoint whose server has no TLS, which no retry heals.
+func (e *TransportError) PlainHTTP() bool { return answeredWithoutTLS(e.Err) }
+
 // Is makes errors.Is(err, ErrUnreachable) true for transport failures.
 func (e *TransportError) Is(target error) bool { return target == ErrUnreachable }
 
 func newIdempotencyKey() string { return rand.Text() }
+
+// maskAPIKey renders a key as Horizon renders a secret it shows
+// (fmcp_AbCd...wXyZ: the first and last four characters after the prefix), so
+// a message can say which key was refused without holding it. A key too short
+// to hide most of itself that way shows only its prefix.
+func maskAPIKey(key string) string {
+	const prefix = "fmcp_"
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return ""
+	}
+	if len(rest) < 20 {
+		return prefix + "..."
+	}
+	return prefix + rest[:4] + "..." + rest[len(rest)-4:]
+}

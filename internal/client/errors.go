@@ -46,6 +46,10 @@ type APIError struct {
 	Details json.RawMessage
 	Method  string
 	Path    string
+	// MaskedAPIKey is set on a 401: the masked form (fmcp_AbCd...wXyZ) of the
+	// key the request sent, so a message can say which key Horizon refused.
+	// It is never the key itself.
+	MaskedAPIKey string
 }
 
 func (e *APIError) Error() string {

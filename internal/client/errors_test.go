@@ -2,6 +2,7 @@ package client
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -164,5 +165,37 @@ func TestAPIErrorIsSurvivesWrapping(t *testing.T) {
 	}
 	if _, ok := AsAPIError(errors.New("plain")); ok {
 		t.Error("AsAPIError found an APIError in a plain error")
+	}
+}
+
+// A refused key is named by its masked form, so a user can tell which of
+// their keys Horizon refused; the key itself never appears.
+func TestUnauthenticatedNamesTheMaskedKey(t *testing.T) {
+	t.Parallel()
+	srv, _ := scriptedServer(t, reply{status: http.StatusUnauthorized, body: errorBody(CodeUnauthenticated, "API key has been revoked", nil)})
+	c := newTestClient(t, srv.URL)
+	_, err := c.Me(t.Context())
+	apiErr, ok := AsAPIError(err)
+	if !ok || !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("err = %v, want a 401 APIError", err)
+	}
+	if apiErr.MaskedAPIKey != "fmcp_test...0000" || apiErr.Message != "API key has been revoked" {
+		t.Errorf("MaskedAPIKey = %q, Message = %q; want fmcp_test...0000 and the server's reason", apiErr.MaskedAPIKey, apiErr.Message)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v", err, *apiErr), testAPIKey) {
+		t.Errorf("the error holds the key: %+v", *apiErr)
+	}
+}
+
+func TestMaskAPIKey(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]string{
+		"fmcp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789wXyZ": "fmcp_AbCd...wXyZ",
+		"fmcp_short":            "fmcp_...",
+		"sk_live_not_a_horizon": "",
+	} {
+		if got := maskAPIKey(key); got != want {
+			t.Errorf("maskAPIKey(%q) = %q, want %q", key, got, want)
+		}
 	}
 }

@@ -23,8 +23,8 @@ import (
 //     replays the original response instead of creating a second object. A POST
 //     without one is never retried after it may have reached the server.
 //   - Nothing else is retried: 400, 401, 403, 404 and 409 are answers, not faults.
-//   - Errors that cannot heal (bad URL scheme, TLS certificate, too many redirects)
-//     are never retried.
+//   - Errors that cannot heal (bad URL scheme, TLS certificate, an https:// endpoint
+//     that answers in plain HTTP, too many redirects) are never retried.
 const maxRateLimitRetries = 60
 
 // attemptBudget counts, per logical request, the retries spent on faults.
@@ -82,15 +82,24 @@ func (b *attemptBudget) spendFault() bool {
 
 // retryableTransportError tells a fault that may heal (refused or reset connection,
 // timeout, dropped response) from one that will not (a certificate Horizon's endpoint
-// will never present correctly). New rejects endpoints with a scheme other than
-// http or https, so the remaining permanent failures are TLS ones.
+// will never present correctly, or an https:// endpoint whose server answers in plain
+// HTTP). New rejects endpoints with a scheme other than http or https, so the
+// remaining permanent failures are TLS ones.
 func retryableTransportError(err error) bool {
 	var certInvalid x509.CertificateInvalidError
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var tlsVerify *tls.CertificateVerificationError
 	return !errors.As(err, &certInvalid) && !errors.As(err, &unknownAuthority) &&
-		!errors.As(err, &hostname) && !errors.As(err, &tlsVerify)
+		!errors.As(err, &hostname) && !errors.As(err, &tlsVerify) && !answeredWithoutTLS(err)
+}
+
+// answeredWithoutTLS reports whether a TLS handshake was answered by a server
+// that does not speak TLS: net/http reports ErrSchemeMismatch when the answer
+// looks like HTTP, and the TLS record error otherwise.
+func answeredWithoutTLS(err error) bool {
+	var record tls.RecordHeaderError
+	return errors.Is(err, http.ErrSchemeMismatch) || errors.As(err, &record)
 }
 
 // backoff waits as long as a 429 or 503 asks (Retry-After, capped at max), and

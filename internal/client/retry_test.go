@@ -2,12 +2,14 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,8 +23,7 @@ var sentinels = []error{
 	ErrKeyLimitExceeded, ErrRateLimited, ErrUnreachable,
 }
 
-// methodCall is one client operation per HTTP method. The client has no PUT
-// operation yet (server grants), so PUT goes through do, as a future one would.
+// methodCall is one client operation per HTTP method.
 type methodCall struct {
 	method string
 	call   func(context.Context, *Client) error
@@ -34,8 +35,8 @@ var methodCalls = []methodCall{
 		return err
 	}},
 	{http.MethodPut, func(ctx context.Context, c *Client) error {
-		return c.do(ctx, http.MethodPut, c.orgPath("service-accounts", "sa_a", "server-grants", "srv_b"),
-			map[string]any{"role": "user", "capabilities": []string{"tools"}}, nil)
+		_, err := c.PutServerGrant(ctx, "sa_a", "srv_b", PutServerGrantRequest{Role: "user", Capabilities: []string{"tools"}})
+		return err
 	}},
 	{http.MethodPatch, func(ctx context.Context, c *Client) error {
 		name := "renamed"
@@ -276,11 +277,34 @@ func TestUnreachableEndpoint(t *testing.T) {
 	}
 }
 
+// An https:// endpoint whose server speaks plain HTTP can never answer: the
+// client gives up after the first attempt and says why.
+func TestHTTPSEndpointOnPlainHTTPServer(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{Endpoint: strings.Replace(srv.URL, "http://", "https://", 1), APIKey: testAPIKey, MaxRetries: DefaultMaxRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Me(t.Context())
+	var transportErr *TransportError
+	if !errors.As(err, &transportErr) {
+		t.Fatalf("err = %v (%T), want *TransportError", err, err)
+	}
+	if transportErr.Attempts != 1 || !transportErr.PlainHTTP() {
+		t.Errorf("Attempts = %d, PlainHTTP = %v; want one attempt, recognised as plain HTTP (err: %v)",
+			transportErr.Attempts, transportErr.PlainHTTP(), err)
+	}
+}
+
 func TestCheckRetry(t *testing.T) {
 	t.Parallel()
 	dialErr := &url.Error{Op: "Post", URL: "http://127.0.0.1:1/x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}}
 	lostErr := &url.Error{Op: "Get", URL: "http://127.0.0.1:1/x", Err: io.EOF}
 	tlsErr := &url.Error{Op: "Get", URL: "https://127.0.0.1:1/x", Err: x509.UnknownAuthorityError{}}
+	plainHTTPErr := &url.Error{Op: "Get", URL: "https://127.0.0.1:1/x", Err: http.ErrSchemeMismatch}
+	notTLSErr := &url.Error{Op: "Get", URL: "https://127.0.0.1:1/x", Err: tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}}
 	cases := []struct {
 		name       string
 		budget     *attemptBudget
@@ -298,6 +322,8 @@ func TestCheckRetry(t *testing.T) {
 		{name: "idempotent: transport error", budget: &attemptBudget{idempotent: true, maxRetries: 4}, err: lostErr, wantRetry: true, wantFaults: 1},
 		{name: "idempotent: dial error", budget: &attemptBudget{idempotent: true, maxRetries: 4}, err: dialErr, wantRetry: true, wantFaults: 1},
 		{name: "idempotent: TLS authority never heals", budget: &attemptBudget{idempotent: true, maxRetries: 4}, err: tlsErr},
+		{name: "idempotent: https to a plain-HTTP server never heals", budget: &attemptBudget{idempotent: true, maxRetries: 4}, err: plainHTTPErr},
+		{name: "idempotent: https to a server without TLS never heals", budget: &attemptBudget{idempotent: true, maxRetries: 4}, err: notTLSErr},
 		{name: "idempotent: 500", budget: &attemptBudget{idempotent: true, maxRetries: 4}, status: 500, wantRetry: true, wantFaults: 1},
 		{name: "idempotent: 599", budget: &attemptBudget{idempotent: true, maxRetries: 4}, status: 599, wantRetry: true, wantFaults: 1},
 		{name: "idempotent: 501", budget: &attemptBudget{idempotent: true, maxRetries: 4}, status: 501},

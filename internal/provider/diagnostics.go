@@ -21,6 +21,13 @@ func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
 	var transport *client.TransportError
 	apiErr, isAPI := client.AsAPIError(err)
 	switch {
+	case errors.As(err, &transport) && transport.PlainHTTP():
+		return diag.NewAttributeErrorDiagnostic(path.Root("endpoint"), "Horizon Endpoint Is Not HTTPS", fmt.Sprintf(
+			"Could not %s: the provider's endpoint is %s, but the server there answers in plain HTTP, not TLS, "+
+				"so no request can succeed and none was retried.\n\n"+
+				"If that server has no TLS (the reference server has none), set endpoint (or %s) to %s; "+
+				"otherwise check the port.",
+			action, transport.Endpoint, envEndpoint, strings.Replace(transport.Endpoint, "https://", "http://", 1)))
 	case errors.As(err, &transport):
 		return diag.NewErrorDiagnostic("Horizon Endpoint Unreachable", fmt.Sprintf(
 			"Could not %s: no response from %s after %d attempt(s): %v.\n\n"+
@@ -28,10 +35,33 @@ func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
 				"raise max_retries if the network is only briefly unavailable.",
 			action, transport.Endpoint, transport.Attempts, transport.Err, envEndpoint))
 	case errors.Is(err, client.ErrUnauthenticated):
+		key := "the provider's API key"
+		if apiErr.MaskedAPIKey != "" {
+			key += " " + apiErr.MaskedAPIKey
+		}
+		reason := "it is unknown, revoked or expired, or its owner is disabled or deleted"
+		if apiErr.Message != "" {
+			reason = strings.TrimSuffix(apiErr.Message, ".")
+		}
 		return diag.NewAttributeErrorDiagnostic(path.Root("api_key"), "Horizon API Key Not Accepted", fmt.Sprintf(
-			"Could not %s: Horizon answered 401, so the provider's api_key (or %s) is unknown, revoked or expired, "+
-				"or its owner is disabled or deleted. Configure a current key of a user or service account of the organization.",
-			action, envAPIKey))
+			"Could not %s: Horizon refused %s (from api_key, or %s) with HTTP 401: %s.\n\n"+
+				"Configure a current key of a user or service account of the organization: not revoked, not expired, "+
+				"and whose owner is enabled.",
+			action, key, envAPIKey, reason))
+	case isAPI && apiErr.StatusCode == http.StatusNotFound && apiErr.Resource() == "organization":
+		return diag.NewAttributeErrorDiagnostic(path.Root("organization_id"), "Horizon Organization Not Found", fmt.Sprintf(
+			"Could not %s: Horizon has no organization %s that the provider's API key may see (HTTP 404).\n\n"+
+				"organization_id (or %s) must name the organization of the key's owner. Leave it unset to use that organization, "+
+				"or set it to the organization_id that the horizon_current_actor data source shows "+
+				"(the reference server prints it as its %s line).",
+			action, organizationOfPath(apiErr.Path), envOrganizationID, envOrganizationID))
+	case isAPI && apiErr.StatusCode == http.StatusNotFound && apiErr.Resource() == "":
+		return diag.NewAttributeErrorDiagnostic(path.Root("endpoint"), "No Horizon API at the Endpoint", fmt.Sprintf(
+			"Could not %s: the server at the provider's endpoint answered HTTP 404 without naming a missing object (%s), "+
+				"so the endpoint does not lead to Horizon's API.\n\n"+
+				"Set endpoint (or %s) to Horizon's base URL, such as https://horizon.example.com: "+
+				"the provider adds /api/v0 itself.",
+			action, strings.TrimSuffix(apiErr.Message, "."), envEndpoint))
 	case errors.Is(err, client.ErrPermissionDenied):
 		detail := fmt.Sprintf("Could not %s: the owner of the provider's API key is not permitted to (HTTP 403).", action)
 		if p, ok := apiErr.Permission(); ok && p.RequiredRole != "" {
@@ -59,6 +89,17 @@ func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
 	default:
 		return diag.NewErrorDiagnostic("Horizon API Error", fmt.Sprintf("Could not %s: %v.", action, err))
 	}
+}
+
+// organizationOfPath is the organization an API path names, as the
+// configuration gave it ("current" when it gave none).
+func organizationOfPath(p string) string {
+	_, rest, ok := strings.Cut(p, "/organizations/")
+	if !ok {
+		return "(unknown)"
+	}
+	org, _, _ := strings.Cut(rest, "/")
+	return org
 }
 
 // planGetter and stateSetter let one function serve both Create and Update.

@@ -46,7 +46,84 @@ data "horizon_current_actor" "me" {}
 			},
 			{
 				Config:      provider(env.srv.URL(), "fmcp_unknownunknownunknownunknown"),
-				ExpectError: regexp.MustCompile(`(?s)Horizon API Key Not Accepted.*401`),
+				ExpectError: phrases("Horizon API Key Not Accepted", "fmcp_unkn...nown", "HTTP 401: API key not recognized"),
+			},
+		},
+	})
+}
+
+// Each error a newcomer meets first says what happened and what to set
+// instead: the server's reason for refusing the key and which key it was, an
+// endpoint with the API path or TLS that the server does not speak, an
+// organization the key cannot see, a base URL that leads to no API.
+func TestAccProvider_errorsSayWhatToSet(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	sa, err := env.api.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{Name: "soon-disabled", Role: "viewer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disabledKey, err := env.api.CreateAPIKey(t.Context(), sa.ID, client.CreateAPIKeyRequest{Name: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	disabled := true
+	if _, err := env.api.UpdateServiceAccount(t.Context(), sa.ID, client.UpdateServiceAccountRequest{Disabled: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	revokedKey, err := env.api.CreatePersonalAPIKey(t.Context(), client.CreateAPIKeyRequest{Name: "revoked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.api.RevokePersonalAPIKey(t.Context(), revokedKey.ID); err != nil {
+		t.Fatal(err)
+	}
+	provider := func(endpoint, key, orgID string) string {
+		org := ""
+		if orgID != "" {
+			org = fmt.Sprintf("organization_id = %q", orgID)
+		}
+		return fmt.Sprintf(`
+provider "horizon" {
+  endpoint    = %q
+  api_key     = %q
+  max_retries = 4
+  %s
+}
+data "horizon_servers" "all" {}
+`, endpoint, key, org)
+	}
+	url, owner := env.srv.URL(), env.srv.BootstrapKey()
+	https := strings.Replace(url, "http://", "https://", 1)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// The masked form is the one Horizon shows for the key, so the user can find it.
+				Config:      provider(url, disabledKey.Secret, ""),
+				ExpectError: phrases("Horizon API Key Not Accepted", "refused the provider's API key "+disabledKey.MaskedSecret, "the service account that owns this API key is disabled"),
+			},
+			{
+				Config:      provider(url, revokedKey.Secret, ""),
+				ExpectError: phrases("Horizon API Key Not Accepted", "refused the provider's API key "+revokedKey.MaskedSecret, "API key has been revoked"),
+			},
+			{
+				Config:      provider(url+"/api/v0", owner, ""),
+				ExpectError: phrases("Invalid Horizon Endpoint", "ends in /api/v0, which the provider adds itself", "set endpoint (or HORIZON_ENDPOINT) to "+url+"."),
+			},
+			{
+				Config:      provider(url+"/horizon", owner, ""),
+				ExpectError: phrases("No Horizon API at the Endpoint", "no API endpoint at /horizon/api/v0/", "Horizon's base URL"),
+			},
+			{
+				// Tried once: max_retries does not apply to what no retry heals.
+				Config:      provider(https, owner, ""),
+				ExpectError: phrases("Horizon Endpoint Is Not HTTPS", "answers in plain HTTP", "none was retried", "set endpoint (or HORIZON_ENDPOINT) to "+url+";"),
+			},
+			{
+				Config: provider(url, owner, "org_aaaaaaaaaaaaaaaa"),
+				ExpectError: phrases("Horizon Organization Not Found", "no organization org_aaaaaaaaaaaaaaaa",
+					"Leave it unset", "the organization_id that the horizon_current_actor data source shows"),
 			},
 		},
 	})

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
 // Enumerations live here once: each feeds both a validator and the attribute's description.
@@ -67,6 +69,11 @@ func checkEndpoint(v string) string {
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return fmt.Sprintf("%q must not contain credentials, a query or a fragment: give only the base URL of the Horizon API.", u.Redacted())
+	}
+	if base, found := strings.CutSuffix(strings.TrimRight(u.Path, "/"), client.APIPath); found {
+		u.Path = base
+		return fmt.Sprintf("%q ends in %s, which the provider adds itself: set endpoint (or %s) to %s.",
+			v, client.APIPath, envEndpoint, u.String())
 	}
 	return ""
 }
