@@ -194,11 +194,20 @@ func (c *Client) orgPath(segments ...string) string {
 // do sends one logical API request, retried per the policy in retry.go, and
 // decodes a 2xx body into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	return c.doQuery(ctx, method, path, nil, in, out)
+	return c.doWith(ctx, method, path, nil, nil, in, out)
 }
 
 // doQuery is do with query parameters.
 func (c *Client) doQuery(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	return c.doWith(ctx, method, path, query, nil, in, out)
+}
+
+// createOnly is the header of a PUT that only creates: Horizon answers 412
+// instead of replacing an object that exists.
+var createOnly = http.Header{"If-None-Match": {"*"}}
+
+// doWith is do with query parameters and extra request headers.
+func (c *Client) doWith(ctx context.Context, method, path string, query url.Values, header http.Header, in, out any) error {
 	// path arrives escaped (orgPath escapes each segment). Set both forms so that
 	// URL.String keeps that escaping instead of escaping its '%' signs a second time.
 	u := *c.base
@@ -209,10 +218,12 @@ func (c *Client) doQuery(ctx context.Context, method, path string, query url.Val
 	}
 	u.Path = unescaped
 	u.RawQuery = query.Encode()
-	// Every POST of this API is a create: one Idempotency-Key per logical create,
-	// reused by every retry of it, makes the server replay the first response
-	// instead of creating a second object.
-	status, data, err := c.send(ctx, method, u.String(), path, in, method == http.MethodPost)
+	// Every POST of this API is a create, and so is a PUT with If-None-Match: *:
+	// one Idempotency-Key per logical create, reused by every retry of it, makes
+	// the server replay the first response instead of creating a second object
+	// (or, for the PUT, finding its own object in place).
+	isCreate := method == http.MethodPost || (method == http.MethodPut && header.Get("If-None-Match") == "*")
+	status, data, err := c.send(ctx, method, u.String(), path, in, header, isCreate)
 	if err != nil {
 		return err
 	}
@@ -233,8 +244,8 @@ func (c *Client) doQuery(ctx context.Context, method, path string, query url.Val
 }
 
 // send performs one logical request to an absolute URL and returns the final
-// status and body. withIdempotencyKey makes a POST safe to retry after faults.
-func (c *Client) send(ctx context.Context, method, target, path string, in any, withIdempotencyKey bool) (int, []byte, error) {
+// status and body. withIdempotencyKey makes a create safe to retry after faults.
+func (c *Client) send(ctx context.Context, method, target, path string, in any, header http.Header, withIdempotencyKey bool) (int, []byte, error) {
 	var body []byte
 	if in != nil {
 		var err error
@@ -246,6 +257,9 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 	req, err := retryablehttp.NewRequestWithContext(withBudget(ctx, budget), method, target, bodyOrNil(body))
 	if err != nil {
 		return 0, nil, fmt.Errorf("building %s %s request: %w", method, path, err)
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
 	req.Header.Set("Accept", "application/json")

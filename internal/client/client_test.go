@@ -425,6 +425,14 @@ func TestIdempotencyKeys(t *testing.T) {
 			return err
 		}},
 		{"revoke api key", false, func() error { _, err := c.RevokeAPIKey(ctx, "sa_a", "key_b"); return err }},
+		{"create server grant", true, func() error {
+			_, err := c.CreateServerGrant(ctx, "sa_a", "srv_b", PutServerGrantRequest{Role: "user"})
+			return err
+		}},
+		{"replace server grant", false, func() error {
+			_, err := c.PutServerGrant(ctx, "sa_a", "srv_b", PutServerGrantRequest{Role: "user"})
+			return err
+		}},
 		{"delete service account", false, func() error { return c.DeleteServiceAccount(ctx, "sa_a") }},
 	}
 	for _, call := range calls {
@@ -454,6 +462,31 @@ func TestIdempotencyKeys(t *testing.T) {
 			t.Errorf("%s reused the Idempotency-Key of %s", call.name, previous)
 		}
 		keys[got[0]] = call.name
+	}
+}
+
+// A grant create is a PUT that only creates (If-None-Match: *); a grant
+// update is a plain PUT, which replaces.
+func TestServerGrantCreateOnly(t *testing.T) {
+	t.Parallel()
+	srv, log := scriptedServer(t, reply{status: http.StatusCreated}, ok(),
+		reply{status: http.StatusPreconditionFailed, body: errorBody(CodeGrantExists, "service account sa_a already has a grant on server srv_b", nil)})
+	c := newTestClient(t, srv.URL)
+	req := PutServerGrantRequest{Role: "user"}
+	if _, err := c.CreateServerGrant(t.Context(), "sa_a", "srv_b", req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutServerGrant(t.Context(), "sa_a", "srv_b", req); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CreateServerGrant(t.Context(), "sa_a", "srv_b", req)
+	assertSentinels(t, err, []error{ErrGrantExists})
+
+	seen := log.all()
+	for i, want := range []string{"*", "", "*"} {
+		if got := seen[i].header.Get("If-None-Match"); seen[i].method != http.MethodPut || got != want {
+			t.Errorf("request %d: %s with If-None-Match %q, want PUT with %q", i, seen[i].method, got, want)
+		}
 	}
 }
 

@@ -19,6 +19,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrKeyLimitExceeded: the key's owner already holds as many active keys as it may.
 	ErrKeyLimitExceeded = errors.New("key limit exceeded")
+	// ErrGrantExists: a create of a server grant found one in place, and changed nothing.
+	ErrGrantExists = errors.New("server grant exists")
 	// ErrRateLimited: Horizon kept answering 429 after every permitted retry.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrUnreachable: no HTTP response could be obtained from the endpoint.
@@ -33,6 +35,7 @@ const (
 	CodeNotFound             = "not_found"
 	CodeKeyLimitExceeded     = "key_limit_exceeded"
 	CodeNameConflict         = "name_conflict"
+	CodeGrantExists          = "grant_exists"
 	CodeIdempotencyKeyReused = "idempotency_key_reused"
 	CodeRateLimited          = "rate_limited"
 )
@@ -79,6 +82,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusConflict && e.Code == CodeKeyLimitExceeded
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
+	case ErrGrantExists:
+		return e.StatusCode == http.StatusPreconditionFailed && e.Code == CodeGrantExists
 	}
 	return false
 }

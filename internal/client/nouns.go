@@ -117,6 +117,18 @@ func (c *Client) GetServerGrant(ctx context.Context, serviceAccountID, serverID 
 	return call[ServerGrant](ctx, c, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID), nil)
 }
 
+// CreateServerGrant creates the grant of a service account on one server, and
+// only creates: when the account has a grant there already, Horizon changes
+// nothing and the error is ErrGrantExists.
+func (c *Client) CreateServerGrant(ctx context.Context, serviceAccountID, serverID string, req PutServerGrantRequest) (*ServerGrant, error) {
+	var out ServerGrant
+	path := c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID)
+	if err := c.doWith(ctx, http.MethodPut, path, nil, createOnly, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // PutServerGrant creates or replaces the grant of a service account on one server.
 func (c *Client) PutServerGrant(ctx context.Context, serviceAccountID, serverID string, req PutServerGrantRequest) (*ServerGrant, error) {
 	return call[ServerGrant](ctx, c, http.MethodPut, c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID), req)

@@ -20,7 +20,7 @@ import (
 // against all of them so that a status never matches one it should not.
 var sentinels = []error{
 	ErrNotFound, ErrUnauthenticated, ErrPermissionDenied, ErrConflict,
-	ErrKeyLimitExceeded, ErrRateLimited, ErrUnreachable,
+	ErrKeyLimitExceeded, ErrRateLimited, ErrUnreachable, ErrGrantExists,
 }
 
 // methodCall is one client operation per HTTP method.
@@ -186,6 +186,10 @@ func TestTransportErrorRetries(t *testing.T) {
 		_, err := c.GetServiceAccount(ctx, "sa_a")
 		return err
 	}
+	createGrant := func(ctx context.Context, c *Client) error {
+		_, err := c.CreateServerGrant(ctx, "sa_a", "srv_b", PutServerGrantRequest{Role: "user"})
+		return err
+	}
 	cases := []struct {
 		name         string
 		method       string
@@ -205,6 +209,8 @@ func TestTransportErrorRetries(t *testing.T) {
 			maxRetries: 2, script: seq(drop()), wantRequests: 3},
 		{name: "POST create lost response then replayed", method: http.MethodPost, call: create,
 			maxRetries: 4, script: seq(drop(), drop(), reply{status: 201}), wantRequests: 3, wantSuccess: true},
+		{name: "create-only PUT lost response then replayed", method: http.MethodPut, call: createGrant,
+			maxRetries: 4, script: seq(drop(), reply{status: 201}), wantRequests: 2, wantSuccess: true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,7 +224,8 @@ func TestTransportErrorRetries(t *testing.T) {
 			if len(seen) != tc.wantRequests {
 				t.Errorf("server saw %d requests, want %d", len(seen), tc.wantRequests)
 			}
-			if tc.method == http.MethodPost {
+			if tc.method != http.MethodGet {
+				// Every create: its retries carry the first attempt's key.
 				assertOneIdempotencyKey(t, seen)
 			}
 			if tc.wantSuccess {

@@ -79,7 +79,10 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Gives a service account a role on one MCP server, and the MCP capabilities it may use there. " +
 			"Without a grant, the organization's `default_server_role` applies; organization owners and admins reach every server. " +
-			"Changes take effect on the account's next request, for every one of its keys.",
+			"Changes take effect on the account's next request, for every one of its keys.\n\n" +
+			"Creating a grant never takes over one that exists: when the account already has a grant on the server " +
+			"(made by hand, or managed by another configuration), the apply changes nothing and fails with an error " +
+			"that says how to import it (`<service_account_id>/<server_id>`).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "`<service_account_id>/<server_id>`.",
@@ -124,13 +127,15 @@ func (r *serverGrantResource) Configure(_ context.Context, req resource.Configur
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// Create puts the grant. Horizon's PUT is an upsert, so a grant that already
-// exists for the pair is taken over with the configured role and capabilities.
+// Create only creates: a grant that already exists for the pair (made by hand,
+// or managed by another configuration) is an error that says how to import
+// it, never taken over.
 func (r *serverGrantResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics, "create")
 	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
+// Update replaces the grant's role and capabilities.
 func (r *serverGrantResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	r.put(ctx, req.Plan, &resp.State, &resp.Diagnostics, "update")
 	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
@@ -148,9 +153,18 @@ func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state st
 		return
 	}
 	saID, serverID := m.ServiceAccountID.ValueString(), m.ServerID.ValueString()
-	g, err := r.client.PutServerGrant(ctx, saID, serverID, body)
+	write := r.client.PutServerGrant
+	if verb == "create" {
+		write = r.client.CreateServerGrant
+	}
+	g, err := write(ctx, saID, serverID, body)
+	action := fmt.Sprintf("%s the grant of service account %s on server %s", verb, saID, serverID)
+	if errors.Is(err, client.ErrGrantExists) {
+		diags.Append(grantExistsDiagnostic(action, saID, serverID))
+		return
+	}
 	if err != nil {
-		diags.Append(grantDiagnostic(fmt.Sprintf("%s the grant of service account %s on server %s", verb, saID, serverID), err))
+		diags.Append(grantDiagnostic(action, err))
 		return
 	}
 	diags.Append(m.fromAPI(ctx, g)...)
@@ -205,6 +219,19 @@ func (r *serverGrantResource) Delete(ctx context.Context, req resource.DeleteReq
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
 		resp.Diagnostics.Append(grantDiagnostic(fmt.Sprintf("delete the grant of service account %s on server %s", saID, serverID), err))
 	}
+}
+
+// grantExistsDiagnostic is a create that found a grant in place: it says how
+// to import it.
+func grantExistsDiagnostic(action, saID, serverID string) diag.Diagnostic {
+	id := saID + "/" + serverID
+	return diag.NewErrorDiagnostic("Server Grant Already Exists", fmt.Sprintf(
+		"Could not %s: the account already has a grant on this server, made outside this resource "+
+			"(by hand, by another configuration, or by another resource for the same account and server), "+
+			"and Terraform does not take over a grant it did not create. Nothing was changed.\n\n"+
+			"To manage that grant here, import it: terraform import <this resource's address> %s, "+
+			"or an import block with id = %q. To leave it to whoever manages it, remove this resource.",
+		action, id, id))
 }
 
 // grantDiagnostic names the missing object of a 404 on a grant write.

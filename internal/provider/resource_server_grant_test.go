@@ -276,3 +276,67 @@ func expectMCP(what string, err error, wantStatus int) error {
 		return fmt.Errorf("%s: want a refusal with HTTP %d, got %w", what, wantStatus, err)
 	}
 }
+
+// A grant that exists already (made by hand, or by another configuration) is
+// never taken over: the create changes nothing and says how to import it.
+func TestAccServerGrant_neverTakesOverAnExistingGrant(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	weather := env.server(t, "weather")
+	sa, err := env.api.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{Name: "hand-made", Role: "member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.api.PutServerGrant(t.Context(), sa.ID, weather.ID, client.PutServerGrantRequest{Role: "admin", Capabilities: []string{"prompts"}}); err != nil {
+		t.Fatal(err)
+	}
+	config := env.config(fmt.Sprintf(`
+resource "horizon_server_grant" "test" {
+  service_account_id = %q
+  server_id          = %q
+  role               = "user"
+}`, sa.ID, weather.ID))
+	id := sa.ID + "/" + weather.ID
+	untouched := func(*terraform.State) error {
+		g, err := env.api.GetServerGrant(bg(), sa.ID, weather.ID)
+		if err != nil {
+			return err
+		}
+		if g.Role != "admin" || len(g.Capabilities) != 1 {
+			return fmt.Errorf("the existing grant was changed to %+v", *g)
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: phrases("Server Grant Already Exists", "Nothing was changed",
+					"terraform import <this resource's address> "+id, fmt.Sprintf("import block with id = %q", id)),
+			},
+			{
+				// The failed create left the grant as it was made.
+				Config: env.config(`data "horizon_current_actor" "me" {}`),
+				Check:  untouched,
+			},
+			{
+				// Imported as the error says, it is managed from then on.
+				Config:             config,
+				ResourceName:       grantAddr,
+				ImportState:        true,
+				ImportStateId:      id,
+				ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(grantAddr, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(grantAddr, tfjsonpath.New("role"), knownvalue.StringExact("user")),
+				},
+			},
+		},
+	})
+}

@@ -21,6 +21,23 @@ func hasBody(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 }
 
+// createOnlyPut reads a PUT's If-None-Match: "*" asks to create the object
+// only if there is none, which is how a client avoids taking over an object
+// that something else made. Horizon's objects carry no ETags, so any other
+// value is refused rather than ignored.
+func createOnlyPut(r *http.Request) (bool, error) {
+	values := r.Header.Values("If-None-Match")
+	switch {
+	case len(values) == 0:
+		return false, nil
+	case len(values) == 1 && strings.TrimSpace(values[0]) == "*":
+		return true, nil
+	default:
+		return false, invalidField("If-None-Match", "the If-None-Match header accepts only * (create only when none exists); "+
+			"Horizon's objects have no ETags")
+	}
+}
+
 // readBody reads at most maxBodyBytes, however the body is framed: a
 // Content-Length or chunks.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

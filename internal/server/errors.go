@@ -81,6 +81,7 @@ func toAPIError(err error) *apiError {
 		notFound   *NotFoundError
 		conflict   *ConflictError
 		keyLimit   *KeyLimitError
+		exists     *GrantExistsError
 		extension  *ExpiryExtensionError
 		permission *permissionError
 		capability *capabilityError
@@ -106,6 +107,15 @@ func toAPIError(err error) *apiError {
 		}
 	case errors.As(err, &keyLimit):
 		return keyLimitError(keyLimit)
+	case errors.As(err, &exists):
+		return &apiError{
+			status: http.StatusPreconditionFailed,
+			code:   "grant_exists",
+			message: fmt.Sprintf("service account %s already has a grant on server %s, and If-None-Match: * asks to create one only "+
+				"when there is none, so nothing was changed; read the grant, or PUT without If-None-Match to replace it",
+				exists.ServiceAccountID, exists.ServerID),
+			details: map[string]any{"service_account_id": exists.ServiceAccountID, "server_id": exists.ServerID},
+		}
 	case errors.As(err, &extension):
 		return invalidField("expires_at", "expires_at can only bring the key's expiry forward: it already expires at %s, "+
 			"so send an earlier time; a key's life can be shortened, never extended", formatTime(extension.Current))

@@ -222,3 +222,53 @@ func TestGrantPutFaults(t *testing.T) {
 		t.Error("the response of a PUT that changed a grant arrived despite a fail rate of 1")
 	}
 }
+
+// A PUT with If-None-Match: * only creates: on a grant that exists it
+// changes nothing and answers 412 grant_exists, so a client that creates
+// grants this way never takes over one that something else made.
+func TestCreateOnlyGrantPut(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	saID := e.createSA("ci", RoleMember)
+	weather := e.serverID("weather")
+	createOnly := []string{"If-None-Match", "*"}
+
+	var first serverGrantJSON
+	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "viewer"}, createOnly...).
+		want(http.StatusCreated).decode(&first)
+	e.clock.Advance(time.Minute)
+	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "admin"}, createOnly...).
+		wantError(http.StatusPreconditionFailed, "grant_exists", map[string]any{"service_account_id": saID, "server_id": weather})
+	var got serverGrantJSON
+	e.owner.do(http.MethodGet, grantPath(saID, weather), nil).want(http.StatusOK).decode(&got)
+	assertGrant(t, got, first)
+
+	// A missing account or server is a 404 first, as for any grant PUT.
+	e.owner.do(http.MethodPut, grantPath("sa_aaaaaaaaaaaaaaaa", weather), map[string]any{"role": "user"}, createOnly...).
+		wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "service_account"})
+	e.owner.do(http.MethodPut, grantPath(saID, "srv_aaaaaaaaaaaaaaaa"), map[string]any{"role": "user"}, createOnly...).
+		wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "server"})
+	// Horizon has no ETags: any other If-None-Match is refused, not ignored.
+	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user"}, "If-None-Match", `"v1"`).
+		wantError(http.StatusBadRequest, "invalid_request", map[string]any{"field": "If-None-Match"})
+	// Without the header, a PUT still replaces.
+	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user"}).want(http.StatusOK)
+}
+
+// A create-only PUT is a create, so an Idempotency-Key makes its retry after a
+// lost response replay the 201 instead of finding its own grant in place.
+func TestCreateOnlyGrantPutIsIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	saID := e.createSA("ci", RoleMember)
+	search := e.serverID("search")
+	headers := []string{"If-None-Match", "*", "Idempotency-Key", "grant-1"}
+	first := e.owner.do(http.MethodPut, grantPath(saID, search), map[string]any{"role": "user"}, headers...).want(http.StatusCreated)
+	replay := e.owner.do(http.MethodPut, grantPath(saID, search), map[string]any{"role": "user"}, headers...).want(http.StatusCreated)
+	if string(replay.body) != string(first.body) || replay.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay = %s (Idempotent-Replayed %q), want the first response %s replayed",
+			replay.body, replay.header.Get("Idempotent-Replayed"), first.body)
+	}
+	e.owner.do(http.MethodPut, grantPath(saID, search), map[string]any{"role": "admin"}, headers...).
+		wantError(http.StatusConflict, "idempotency_key_reused", nil)
+}

@@ -463,6 +463,10 @@ type putServerGrantRequest struct {
 }
 
 func (s *Server) putServerGrant(c *call) (apiResponse, error) {
+	createOnly, err := createOnlyPut(c.r)
+	if err != nil {
+		return apiResponse{}, err
+	}
 	var req putServerGrantRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
@@ -478,13 +482,21 @@ func (s *Server) putServerGrant(c *call) (apiResponse, error) {
 	if err := authorizeGrantAssignment(c.access, role); err != nil {
 		return apiResponse{}, err
 	}
-	grant, outcome, err := c.store.PutServerGrant(Grant{
+	grant := Grant{
 		ServiceAccountID: c.param("sa"),
 		ServerID:         c.server.ID,
 		OrganizationID:   c.org.ID,
 		Role:             role,
 		Capabilities:     capabilities,
-	}, c.now)
+	}
+	if createOnly {
+		grant, err := c.store.CreateServerGrant(grant, c.now)
+		if err != nil {
+			return apiResponse{}, err
+		}
+		return created(toServerGrantJSON(grant)), nil
+	}
+	grant, outcome, err := c.store.PutServerGrant(grant, c.now)
 	if err != nil {
 		return apiResponse{}, err
 	}

@@ -393,6 +393,26 @@ func (m *memoryStore) PutServerGrant(grant Grant, at time.Time) (Grant, PutOutco
 	}
 }
 
+func (m *memoryStore) CreateServerGrant(grant Grant, at time.Time) (Grant, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.serviceAccount(grant.OrganizationID, grant.ServiceAccountID); err != nil {
+		return Grant{}, err
+	}
+	if _, err := m.server(grant.OrganizationID, grant.ServerID); err != nil {
+		return Grant{}, err
+	}
+	if _, exists := m.grants[grant.ServiceAccountID][grant.ServerID]; exists {
+		return Grant{}, &GrantExistsError{ServiceAccountID: grant.ServiceAccountID, ServerID: grant.ServerID}
+	}
+	grant.CreatedAt, grant.UpdatedAt = at, at
+	if m.grants[grant.ServiceAccountID] == nil {
+		m.grants[grant.ServiceAccountID] = map[string]Grant{}
+	}
+	m.grants[grant.ServiceAccountID][grant.ServerID] = grant
+	return grant, nil
+}
+
 func (m *memoryStore) GetServerGrant(orgID, serviceAccountID, serverID string) (Grant, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

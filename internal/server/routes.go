@@ -99,7 +99,7 @@ func (s *Server) adapt(rt route) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
+		if key := r.Header.Get("Idempotency-Key"); key != "" && isCreate(r) {
 			s.serveIdempotent(w, rt, c, key)
 			return
 		}
@@ -110,6 +110,17 @@ func (s *Server) adapt(rt route) http.Handler {
 		}
 		s.respond(w, res, body)
 	})
+}
+
+// isCreate reports whether a request creates an object, and so takes an
+// Idempotency-Key: every POST, and a PUT with If-None-Match: *, which only
+// creates.
+func isCreate(r *http.Request) bool {
+	if r.Method == http.MethodPut {
+		createOnly, err := createOnlyPut(r)
+		return createOnly && err == nil
+	}
+	return r.Method == http.MethodPost
 }
 
 // begin runs the checks that precede every handler, in the order their

@@ -914,6 +914,28 @@ func (s *sqliteStore) PutServerGrant(grant Grant, at time.Time) (stored Grant, o
 	return stored, outcome, nil
 }
 
+func (s *sqliteStore) CreateServerGrant(grant Grant, at time.Time) (stored Grant, err error) {
+	err = s.write(func(q querier) error {
+		_, err := serverGrant(q, grant.OrganizationID, grant.ServiceAccountID, grant.ServerID)
+		var notFound *NotFoundError
+		switch {
+		case err == nil:
+			return &GrantExistsError{ServiceAccountID: grant.ServiceAccountID, ServerID: grant.ServerID}
+		case !errors.As(err, &notFound) || notFound.Resource != resourceServerGrant:
+			return err
+		}
+		grant.CreatedAt, grant.UpdatedAt = at, at
+		stored = grant
+		_, err = q.ExecContext(ctxBackground, `INSERT INTO server_grants (`+grantColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			grant.ServiceAccountID, grant.ServerID, grant.OrganizationID, string(grant.Role), grant.Capabilities, sqlTime(at), sqlTime(at))
+		return err
+	})
+	if err != nil {
+		return Grant{}, err
+	}
+	return stored, nil
+}
+
 func (s *sqliteStore) GetServerGrant(orgID, serviceAccountID, serverID string) (g Grant, err error) {
 	err = s.read(func(q querier) error {
 		g, err = serverGrant(q, orgID, serviceAccountID, serverID)

@@ -84,6 +84,11 @@ type Store interface {
 	// missing account or server, checked under the same lock as the write, so
 	// a grant never outlives its account.
 	PutServerGrant(grant Grant, at time.Time) (Grant, PutOutcome, error)
+	// CreateServerGrant stores grant, with CreatedAt and UpdatedAt at, only if
+	// the account has no grant on the server yet; otherwise it changes nothing
+	// and fails with a *GrantExistsError. A missing account or server fails as
+	// for PutServerGrant, and is checked first.
+	CreateServerGrant(grant Grant, at time.Time) (Grant, error)
 	// GetServerGrant fails with a *NotFoundError naming the service account,
 	// the server or the grant, whichever is missing first.
 	GetServerGrant(orgID, serviceAccountID, serverID string) (Grant, error)
@@ -153,6 +158,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
 	ErrKeyLimit = errors.New("active key limit reached")
+	// ErrGrantExists: a create-only grant PUT found a grant in place.
+	ErrGrantExists = errors.New("server grant already exists")
 )
 
 // The resource names that a NotFoundError or ConflictError carries; they are
@@ -193,6 +200,20 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// GrantExistsError refuses a create-only grant PUT: the account already has a
+// grant on the server, which the request left alone.
+type GrantExistsError struct {
+	ServiceAccountID, ServerID string
+}
+
+// Error names the account and the server.
+func (e *GrantExistsError) Error() string {
+	return "service account " + e.ServiceAccountID + " already has a grant on server " + e.ServerID
+}
+
+// Is makes errors.Is(err, ErrGrantExists) true.
+func (e *GrantExistsError) Is(target error) bool { return target == ErrGrantExists }
 
 // ExpiryExtensionError refuses to move a key's expiry later: a key's life can
 // be shortened, never extended.

@@ -502,6 +502,37 @@ func TestStoreServersAndGrants(t *testing.T) {
 	})
 }
 
+// CreateServerGrant only creates: a grant in place is left as it is and
+// refused with a *GrantExistsError, after the checks for the account and
+// the server.
+func TestStoreCreateServerGrant(t *testing.T) {
+	eachStore(t, func(t *testing.T, st Store) {
+		f := newStoreFixture(t, st)
+		weather := f.server(t, "weather")
+		sa := f.serviceAccount(t, "ci", at(0))
+		grant := Grant{ServiceAccountID: sa.ID, ServerID: weather.ID, OrganizationID: f.org.ID, Role: AccessRoleUser, Capabilities: AllCapabilities}
+		_, err := st.CreateServerGrant(Grant{ServiceAccountID: "sa_missing", ServerID: weather.ID, OrganizationID: f.org.ID, Role: AccessRoleUser}, at(2))
+		wantNotFound(t, err, resourceServiceAccount)
+		_, err = st.CreateServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: "srv_missing", OrganizationID: f.org.ID, Role: AccessRoleUser}, at(2))
+		wantNotFound(t, err, resourceServer)
+
+		created, err := st.CreateServerGrant(grant, at(2))
+		mustDo(t, err)
+		grant.CreatedAt, grant.UpdatedAt = at(2), at(2)
+		wantEqual(t, "created grant", created, grant)
+		other := grant
+		other.Role, other.Capabilities = AccessRoleAdmin, CapabilityTools.bit()
+		_, err = st.CreateServerGrant(other, at(3))
+		var exists *GrantExistsError
+		if !errors.As(err, &exists) || !errors.Is(err, ErrGrantExists) || exists.ServiceAccountID != sa.ID || exists.ServerID != weather.ID {
+			t.Errorf("a second create: %v, want a GrantExistsError naming the account and the server", err)
+		}
+		stored, err := st.GetServerGrant(f.org.ID, sa.ID, weather.ID)
+		mustDo(t, err)
+		wantEqual(t, "the grant after a refused create", stored, grant)
+	})
+}
+
 func TestStoreUpdateAndDeleteServers(t *testing.T) {
 	eachStore(t, func(t *testing.T, st Store) {
 		f := newStoreFixture(t, st)
