@@ -76,10 +76,11 @@ type diagnostic struct {
 	Detail   string `json:"detail"`
 }
 
-// runJSON runs terraform with -json appended to args and returns the
-// diagnostics it reported, and the combined output for failure messages.
+// runJSON runs the terraform command args[0] with -json and the rest of
+// args, and returns the diagnostics it reported, and the combined output for
+// failure messages.
 func runJSON(ctx context.Context, ws *tfrun.Workspace, args ...string) ([]diagnostic, string, error) {
-	cmd := ws.Command(ctx, append(args, "-json")...)
+	cmd := ws.Command(ctx, append([]string{args[0], "-json"}, args[1:]...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

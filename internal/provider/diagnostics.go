@@ -166,7 +166,7 @@ func serverGone(ctx context.Context, c *client.Client, action string, diags *dia
 		diags.Append(apiErrorDiagnostic(action, err))
 		return false
 	}
-	if me.Actor.Role == "owner" || me.Actor.Role == "admin" {
+	if seesEveryServer(me.Actor.Role) {
 		return true
 	}
 	diags.AddError("Server Not Visible to the Provider's Key", fmt.Sprintf(

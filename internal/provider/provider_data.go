@@ -11,16 +11,18 @@ import (
 )
 
 // providerData is what a configured provider hands its resources and data
-// sources: the API client, and the provider's own ledger of key changes,
-// which lives as long as the provider process.
+// sources: the API client, and what the provider learns as it goes (its
+// ledger of key changes, the roles of accounts), which lives as long as the
+// provider process.
 type providerData struct {
 	client *client.Client
 	keys   *keyLedger
+	roles  *accountRoles
 	me     *currentActor
 }
 
 func newProviderData(c *client.Client) *providerData {
-	return &providerData{client: c, keys: newKeyLedger(), me: &currentActor{}}
+	return &providerData{client: c, keys: newKeyLedger(), roles: newAccountRoles(), me: &currentActor{}}
 }
 
 // currentActor is the owner of the provider's key, asked of Horizon once per

@@ -19,12 +19,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
 var (
 	_ resource.ResourceWithConfigure   = (*serverGrantResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*serverGrantResource)(nil)
 	_ resource.ResourceWithImportState = (*serverGrantResource)(nil)
 	_ resource.ResourceWithIdentity    = (*serverGrantResource)(nil)
 )
@@ -32,6 +34,7 @@ var (
 type serverGrantResource struct {
 	withIdentity
 	client *client.Client
+	roles  *accountRoles
 }
 
 // NewServerGrantResource returns the horizon_server_grant resource.
@@ -78,7 +81,8 @@ func (r *serverGrantResource) Metadata(_ context.Context, req resource.MetadataR
 func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Gives a service account a role on one MCP server, and the MCP capabilities it may use there. " +
-			"Without a grant, the organization's `default_server_role` applies; organization owners and admins reach every server. " +
+			"Without a grant, the organization's `default_server_role` applies; organization owners and admins reach every server " +
+			"as `admin`, so a grant on an `admin` account changes nothing, and the plan warns about it. " +
 			"Changes take effect on the account's next request, for every one of its keys.\n\n" +
 			"Creating a grant never takes over one that exists: when the account already has a grant on the server " +
 			"(made by hand, or managed by another configuration), the apply changes nothing and fails with an error " +
@@ -124,7 +128,43 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 }
 
 func (r *serverGrantResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	if p := providerDataFrom(req.ProviderData, &resp.Diagnostics); p != nil {
+		r.client, r.roles = p.client, p.roles
+	}
+}
+
+// ModifyPlan warns about a grant that changes nothing: an organization admin
+// holds admin on every server, whatever its grants. Only a plan that creates
+// or changes a grant looks, and the account's role comes from what this
+// provider already knows (an account it created, read or planned in this run)
+// or from one read of the account, so refreshes and applies of accounts
+// created with their grants make no request for it.
+func (r *serverGrantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if r.roles == nil || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+		return
+	}
+	var saID types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("service_account_id"), &saID)...)
+	if resp.Diagnostics.HasError() || saID.IsUnknown() {
+		return
+	}
+	role, err := r.roles.lookup(ctx, r.client, saID.ValueString())
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		resp.Diagnostics.AddAttributeError(path.Root("service_account_id"), "Service Account Not Found", fmt.Sprintf(
+			"Service account %s does not exist in Horizon, so no grant can be made for it. Check service_account_id: "+
+				"refer to a horizon_service_account resource, or look the account up with the horizon_service_account data source.",
+			saID.ValueString()))
+	case err != nil:
+		// The apply will meet the same failure and report it; a plan-time warning is not worth failing the plan for.
+		tflog.Debug(ctx, "Could not read the grant's service account to check its role at plan time", map[string]any{"error": err.Error()})
+	case seesEveryServer(role):
+		resp.Diagnostics.AddAttributeWarning(path.Root("service_account_id"), "Grant Has No Effect", fmt.Sprintf(
+			"Service account %s has the organization role %q, which holds admin on every server whatever its grants, "+
+				"so this grant gives it nothing; it would take effect only if the account's role were lowered to member or viewer. "+
+				"Remove the grant, or give the account the role member (or viewer) so that it reaches only the servers it is granted.",
+			saID.ValueString(), role))
+	}
 }
 
 // Create only creates: a grant that already exists for the pair (made by hand,

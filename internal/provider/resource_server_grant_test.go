@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,8 +200,10 @@ resource "horizon_server_grant" "test" {
 			{Config: grant("user", `["sampling"]`), PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)value must be one of.*"tools".*"resources".*"prompts"`)},
 			{Config: grant("user", `[]`), PlanOnly: true, ExpectError: phrases("No Capabilities", "delete the grant (remove this horizon_server_grant resource)")},
 			{
+				// Refused at plan time, as a key on a missing account is.
 				Config:      grant("user", `["tools"]`),
-				ExpectError: regexp.MustCompile(`(?s)Service Account Not Found.*Check\s+service_account_id`),
+				PlanOnly:    true,
+				ExpectError: phrases("Service Account Not Found", "sa_aaaaaaaaaaaaaaaa does not exist", "Check service_account_id"),
 			},
 			{
 				ResourceName:  grantAddr,
@@ -339,4 +342,100 @@ resource "horizon_server_grant" "test" {
 			},
 		},
 	})
+}
+
+// A grant on an admin account changes nothing (admins hold admin on every
+// server): the plan warns. Only plans that create or change a grant look, and
+// an account this provider created or read in the run is known without a
+// request: a plan asks once per account it does not manage, the apply asks
+// nothing for the account it created, and a refresh asks nothing
+// (TestAccRequestBudget holds the fleet's counts).
+func TestAccServerGrant_warnsWhenItChangesNothing(t *testing.T) {
+	requireCLI(t)
+	t.Parallel()
+	env := newTestEnv(t)
+	admin, _ := env.serviceAccountKey(t, "hand-made-admin", "admin")
+	member, _ := env.serviceAccountKey(t, "hand-made-member", "member")
+	ws := env.workspace(t, fmt.Sprintf(`
+data "horizon_server" "weather" {
+  slug = "weather"
+}
+
+resource "horizon_service_account" "made_here" {
+  name = "made-here-admin"
+  role = "admin"
+}
+
+locals {
+  accounts = { admin = %q, member = %q, made_here = horizon_service_account.made_here.id }
+}
+
+resource "horizon_server_grant" "each" {
+  for_each           = local.accounts
+  service_account_id = each.value
+  server_id          = data.horizon_server.weather.id
+  role               = "user"
+}
+`, admin, member))
+	warned := func(diags []diagnostic) []string {
+		var accounts []string
+		for _, d := range withSummary(diags, "Grant Has No Effect") {
+			if d.Severity != "warning" || !strings.Contains(d.Detail, `has the organization role "admin"`) {
+				t.Errorf("unexpected diagnostic: %+v", d)
+			}
+			for _, id := range []string{admin, member} {
+				if strings.Contains(d.Detail, id) {
+					accounts = append(accounts, id)
+				}
+			}
+			if !strings.Contains(d.Detail, admin) && !strings.Contains(d.Detail, member) {
+				accounts = append(accounts, "made_here")
+			}
+		}
+		slices.Sort(accounts)
+		return accounts
+	}
+
+	before := env.srv.RequestCount()
+	diags, out, err := runJSON(t.Context(), ws, "plan", "-input=false", "-out=tfplan")
+	if err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	// The new account's id is unknown until the apply: only the hand-made admin.
+	if got := warned(diags); !slices.Equal(got, []string{admin}) {
+		t.Errorf("the plan warned for %v, want the hand-made admin %s only\n%s", got, admin, out)
+	}
+	// The data source, and one read of each hand-made account.
+	if got := env.srv.RequestCount() - before; got != 3 {
+		t.Errorf("the plan made %d API requests, want 3", got)
+	}
+
+	before = env.srv.RequestCount()
+	diags, out, err = runJSON(t.Context(), ws, "apply", "-input=false", "tfplan")
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	// Terraform plans each create again right before it, in the apply's own
+	// provider process: that reads the hand-made accounts again, and knows the
+	// role of the account it has just created.
+	if got := warned(diags); !slices.Equal(got, []string{"made_here", admin}) {
+		t.Errorf("the apply warned for %v, want %s and the account made here\n%s", got, admin, out)
+	}
+	// Both reads, the account create and three grant creates.
+	if got := env.srv.RequestCount() - before; got != 6 {
+		t.Errorf("the apply made %d API requests, want 6", got)
+	}
+
+	before = env.srv.RequestCount()
+	diags, out, err = runJSON(t.Context(), ws, "plan", "-input=false", "-detailed-exitcode")
+	if err != nil {
+		t.Fatalf("refresh plan: %v\n%s", err, out)
+	}
+	if got := warned(diags); len(got) != 0 {
+		t.Errorf("a plan that changes no grant warned for %v", got)
+	}
+	// The data source, the account and the three grants: nothing more.
+	if got := env.srv.RequestCount() - before; got != 5 {
+		t.Errorf("the refresh plan made %d API requests, want 5", got)
+	}
 }

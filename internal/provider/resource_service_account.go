@@ -22,6 +22,7 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure   = (*serviceAccountResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithImportState = (*serviceAccountResource)(nil)
 	_ resource.ResourceWithIdentity    = (*serviceAccountResource)(nil)
 )
@@ -32,6 +33,7 @@ type serviceAccountResource struct {
 	withIdentity
 	client *client.Client
 	keys   *keyLedger
+	roles  *accountRoles
 }
 
 // NewServiceAccountResource returns the horizon_service_account resource.
@@ -120,7 +122,7 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 
 func (r *serviceAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	if p := providerDataFrom(req.ProviderData, &resp.Diagnostics); p != nil {
-		r.client, r.keys = p.client, p.keys
+		r.client, r.keys, r.roles = p.client, p.keys, p.roles
 	}
 }
 
@@ -143,9 +145,10 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		resp.Diagnostics.Append(serviceAccountDiagnostic(action, err))
 		return
 	}
-	// The account has no keys: the plans of keys created with it in this
-	// apply need not ask Horizon.
+	// The account has no keys, and the role it was asked for: the plans of
+	// keys and grants created with it in this apply need not ask Horizon.
 	r.keys.ownerCreated(sa.ID)
+	r.roles.learn(sa.ID, sa.Role)
 	if plan.Disabled.ValueBool() {
 		disabled := true
 		updated, err := r.client.UpdateServiceAccount(ctx, sa.ID, client.UpdateServiceAccountRequest{Disabled: &disabled})
@@ -162,6 +165,22 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 	plan.fromAPI(sa)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
+}
+
+// ModifyPlan changes nothing in the plan: it records the role the plan gives
+// an account that exists, for the plans of its grants (accountRoles), which
+// Terraform makes after this one.
+func (r *serviceAccountResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, _ *resource.ModifyPlanResponse) {
+	if r.roles == nil || req.Plan.Raw.IsNull() {
+		return
+	}
+	var id, role types.String
+	if req.Plan.GetAttribute(ctx, path.Root("id"), &id).HasError() || req.Plan.GetAttribute(ctx, path.Root("role"), &role).HasError() {
+		return
+	}
+	if !id.IsUnknown() && !role.IsUnknown() {
+		r.roles.learn(id.ValueString(), role.ValueString())
+	}
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -184,6 +203,7 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("read service account %s", state.ID.ValueString()), err))
 		return
 	}
+	r.roles.learn(sa.ID, sa.Role)
 	state.fromAPI(sa)
 	resp.Diagnostics.Append(writeModel(ctx, &resp.State, state)...)
 }
@@ -209,6 +229,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 		resp.Diagnostics.Append(serviceAccountDiagnostic(fmt.Sprintf("update service account %s", state.ID.ValueString()), err))
 		return
 	}
+	r.roles.learn(sa.ID, sa.Role)
 	plan.fromAPI(sa)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)

@@ -26,6 +26,10 @@ var (
 	capabilities              = []string{"tools", "resources", "prompts"}
 )
 
+// seesEveryServer reports whether an organization role holds admin on every
+// server, whatever its grants: owners and admins.
+func seesEveryServer(role string) bool { return role == "owner" || role == "admin" }
+
 // quoteList renders values as "`a`, `b` or `c`" for descriptions and messages.
 func quoteList(values []string) string {
 	quoted := make([]string, len(values))
