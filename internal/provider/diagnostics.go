@@ -102,6 +102,44 @@ func organizationOfPath(p string) string {
 	return org
 }
 
+// nameTaken is a create or update refused because another object of the
+// organization holds a unique name or slug.
+type nameTaken struct {
+	// attribute is the attribute at fault, "name" or "slug"; summary the
+	// diagnostic's; action what failed, as apiErrorDiagnostic takes it.
+	attribute, summary, action string
+	// noun is the kind of object ("service account"); holder the id of the
+	// one that has the name, "" when it could not be found.
+	noun, holder string
+	// updating is set when the object exists and was being changed: it
+	// cannot be imported over the holder, only given another name.
+	updating bool
+}
+
+// nameTakenDiagnostic names the object that holds the name and says what to
+// do: a create may import that object instead, an update must choose another
+// name or free this one first.
+func nameTakenDiagnostic(n nameTaken) diag.Diagnostic {
+	holder := fmt.Sprintf("%s %s", n.noun, n.holder)
+	if n.holder == "" {
+		holder = "another " + n.noun + " of the organization"
+	}
+	detail := fmt.Sprintf("Could not %s: %s already has this %s, and no two %ss of an organization share one. ",
+		n.action, holder, n.attribute, n.noun)
+	switch {
+	case n.updating && n.holder != "":
+		detail += fmt.Sprintf("Choose another %s, or rename or delete %s first.", n.attribute, holder)
+	case n.updating:
+		detail += fmt.Sprintf("Choose another %s.", n.attribute)
+	case n.holder != "":
+		detail += fmt.Sprintf("Choose another %s, or, to manage %s here instead, import it: "+
+			"terraform import <this resource's address> %s, or an import block with id = %q.", n.attribute, holder, n.holder, n.holder)
+	default:
+		detail += fmt.Sprintf("Choose another %s, or import the existing %s (terraform import, or an import block).", n.attribute, n.noun)
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root(n.attribute), n.summary, detail)
+}
+
 // planGetter and stateSetter let one function serve both Create and Update.
 type planGetter interface {
 	Get(ctx context.Context, target any) diag.Diagnostics

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -145,7 +144,7 @@ func (r *serverResource) Create(ctx context.Context, req resource.CreateRequest,
 		Description: plan.Description.ValueString(),
 	})
 	if err != nil {
-		resp.Diagnostics.Append(serverDiagnostic(fmt.Sprintf("create server %q", plan.Slug.ValueString()), err))
+		resp.Diagnostics.Append(r.diagnostic(ctx, fmt.Sprintf("create server %q", plan.Slug.ValueString()), plan, "", err))
 		return
 	}
 	plan.fromAPI(srv)
@@ -191,7 +190,7 @@ func (r *serverResource) Update(ctx context.Context, req resource.UpdateRequest,
 		Description: changedString(state.Description, plan.Description),
 	})
 	if err != nil {
-		resp.Diagnostics.Append(serverDiagnostic(fmt.Sprintf("update server %s", state.ID.ValueString()), err))
+		resp.Diagnostics.Append(r.diagnostic(ctx, fmt.Sprintf("update server %s", state.ID.ValueString()), plan, state.ID.ValueString(), err))
 		return
 	}
 	plan.fromAPI(srv)
@@ -207,13 +206,14 @@ func (r *serverResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	err := r.client.DeleteServer(ctx, state.ID.ValueString())
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		resp.Diagnostics.Append(serverDiagnostic(fmt.Sprintf("delete server %s", state.ID.ValueString()), err))
+		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("delete server %s", state.ID.ValueString()), err))
 	}
 }
 
-// serverDiagnostic adds the server-specific advice to apiErrorDiagnostic: a
-// name or slug that another server of the organization already has.
-func serverDiagnostic(action string, err error) diag.Diagnostic {
+// diagnostic adds the server-specific advice to apiErrorDiagnostic: a name or
+// slug that another server of the organization already has, named by its id.
+// self is the id of the server being updated, "" for a create.
+func (r *serverResource) diagnostic(ctx context.Context, action string, planned serverResourceModel, self string, err error) diag.Diagnostic {
 	apiErr, ok := client.AsAPIError(err)
 	if !ok || apiErr.Code != client.CodeNameConflict {
 		return apiErrorDiagnostic(action, err)
@@ -222,8 +222,20 @@ func serverDiagnostic(action string, err error) diag.Diagnostic {
 	if field != "slug" {
 		field = "name"
 	}
-	return diag.NewAttributeErrorDiagnostic(path.Root(field), "Server "+titleCase(field)+" Taken", fmt.Sprintf(
-		"Could not %s: another server of the organization already has this %s. "+
-			"Choose another %s, or bring the existing server under Terraform with terraform import horizon_server.NAME srv_... "+
-			"(its id is in the horizon_servers data source).", action, field, field))
+	holder := ""
+	if servers, err := r.client.ListServers(ctx); err == nil {
+		for _, s := range servers {
+			taken := s.Name == planned.Name.ValueString()
+			if field == "slug" {
+				taken = s.Slug == planned.Slug.ValueString()
+			}
+			if taken && s.ID != self {
+				holder = s.ID
+			}
+		}
+	}
+	return nameTakenDiagnostic(nameTaken{
+		attribute: field, summary: "Server " + titleCase(field) + " Taken", action: action,
+		noun: "server", holder: holder, updating: self != "",
+	})
 }

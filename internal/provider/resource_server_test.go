@@ -164,6 +164,7 @@ func TestAccServer_lifecycle(t *testing.T) {
 func TestAccServer_validation(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
+	weather := env.server(t, "weather")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -184,12 +185,13 @@ func TestAccServer_validation(t *testing.T) {
 			},
 			{
 				// The seeded weather server already has this slug.
-				Config:      env.config(serverConfig("Weather 2", "weather", "")),
-				ExpectError: regexp.MustCompile(`(?s)Server Slug Taken.*create server "weather".*terraform import horizon_server`),
+				Config: env.config(serverConfig("Weather 2", "weather", "")),
+				ExpectError: phrases("Server Slug Taken", `create server "weather": server `+weather.ID+" already has this slug",
+					"terraform import <this resource's address> "+weather.ID, fmt.Sprintf("import block with id = %q", weather.ID)),
 			},
 			{
 				Config:      env.config(serverConfig("Weather", "weather-2", "")),
-				ExpectError: regexp.MustCompile(`(?s)Server Name Taken.*another server of the organization\s+already has this name`),
+				ExpectError: phrases("Server Name Taken", "server "+weather.ID+" already has this name"),
 			},
 			{
 				ResourceName:  serverAddr,
@@ -320,4 +322,23 @@ func (e *testEnv) checkServersGone(slugs ...string) func(*terraform.State) error
 		}
 		return nil
 	}
+}
+
+// Renaming a server to a name another server has names that server, and
+// does not advise an import.
+func TestAccServer_renameToATakenName(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	weather := env.server(t, "weather")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: env.config(serverConfig("Billing", "billing", ""))},
+			{
+				Config: env.config(serverConfig(weather.Name, "billing", "")),
+				ExpectError: phrases("Server Name Taken", "server "+weather.ID+" already has this name",
+					"Choose another name, or rename or delete server "+weather.ID+" first"),
+			},
+		},
+	})
 }

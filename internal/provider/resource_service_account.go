@@ -142,7 +142,7 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		Role:        plan.Role.ValueString(),
 	})
 	if err != nil {
-		resp.Diagnostics.Append(serviceAccountDiagnostic(action, err))
+		resp.Diagnostics.Append(r.diagnostic(ctx, action, plan.Name.ValueString(), "", err))
 		return
 	}
 	// The account has no keys, and the role it was asked for: the plans of
@@ -226,7 +226,7 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	}
 	sa, err := r.client.UpdateServiceAccount(ctx, state.ID.ValueString(), patch)
 	if err != nil {
-		resp.Diagnostics.Append(serviceAccountDiagnostic(fmt.Sprintf("update service account %s", state.ID.ValueString()), err))
+		resp.Diagnostics.Append(r.diagnostic(ctx, fmt.Sprintf("update service account %s", state.ID.ValueString()), plan.Name.ValueString(), state.ID.ValueString(), err))
 		return
 	}
 	r.roles.learn(sa.ID, sa.Role)
@@ -248,14 +248,26 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 	}
 }
 
-// serviceAccountDiagnostic adds the service-account specific advice to apiErrorDiagnostic.
-func serviceAccountDiagnostic(action string, err error) diag.Diagnostic {
-	if apiErr, ok := client.AsAPIError(err); ok && apiErr.Code == client.CodeNameConflict {
-		return diag.NewAttributeErrorDiagnostic(path.Root("name"), "Service Account Name Taken", fmt.Sprintf(
-			"Could not %s: another service account of the organization already has this name. "+
-				"Choose another name, or import the existing account with terraform import.", action))
+// diagnostic adds the service-account specific advice to apiErrorDiagnostic:
+// a name that another account has, named by its id. self is the id of the
+// account being updated, "" for a create.
+func (r *serviceAccountResource) diagnostic(ctx context.Context, action, name, self string, err error) diag.Diagnostic {
+	apiErr, ok := client.AsAPIError(err)
+	if !ok || apiErr.Code != client.CodeNameConflict {
+		return apiErrorDiagnostic(action, err)
 	}
-	return apiErrorDiagnostic(action, err)
+	holder := ""
+	if accounts, err := r.client.ListServiceAccounts(ctx); err == nil {
+		for _, sa := range accounts {
+			if sa.Name == name && sa.ID != self {
+				holder = sa.ID
+			}
+		}
+	}
+	return nameTakenDiagnostic(nameTaken{
+		attribute: "name", summary: "Service Account Name Taken", action: action,
+		noun: "service account", holder: holder, updating: self != "",
+	})
 }
 
 // changedString returns the planned value when it differs from the state, for a PATCH body.

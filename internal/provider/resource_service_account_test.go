@@ -148,13 +148,39 @@ func TestAccServiceAccount_validation(t *testing.T) {
 				PlanOnly:    true,
 			},
 			{
+				// A create may import the account that has the name.
 				Config: env.config(`
 resource "horizon_service_account" "a" { name = "same" }
 resource "horizon_service_account" "b" {
   name       = "same"
   depends_on = [horizon_service_account.a]
 }`),
-				ExpectError: regexp.MustCompile(`Service Account Name Taken`),
+				ExpectError: phrases("Service Account Name Taken", "already has this name", "import it: terraform import <this resource's address> sa_"),
+			},
+		},
+	})
+}
+
+// Renaming an account to a name another account has names that account; it
+// does not advise an import, which makes no sense for an update.
+func TestAccServiceAccount_renameToATakenName(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	other, err := env.api.CreateServiceAccount(t.Context(), client.CreateServiceAccountRequest{Name: "taken"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := func(name string) string {
+		return env.config(fmt.Sprintf(`resource "horizon_service_account" "test" { name = %q }`, name))
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: account("mine")},
+			{
+				Config: account("taken"),
+				ExpectError: phrases("Service Account Name Taken", "service account "+other.ID+" already has this name",
+					"Choose another name, or rename or delete service account "+other.ID+" first"),
 			},
 		},
 	})
