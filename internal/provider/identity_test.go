@@ -3,8 +3,11 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -136,4 +139,26 @@ resource "horizon_server_grant" "test" {
 			},
 		},
 	})
+}
+
+// A bad import id says how to import with terraform import and with an import
+// block, since Terraform does not tell the provider which one the user wrote.
+func TestImportIDErrorNamesBothWays(t *testing.T) {
+	t.Parallel()
+	for _, ident := range []importIdentity{serviceAccountKeyIdentity, serverGrantIdentity, personalAPIKeyIdentity, serviceAccountIdentity} {
+		var diags diag.Diagnostics
+		_, ok := ident.values(t.Context(), fwresource.ImportStateRequest{ID: "nope"}, &diags)
+		if ok || !diags.HasError() {
+			t.Fatalf("%s accepted the import id nope", ident.resourceType)
+		}
+		detail := diags.Errors()[0].Detail()
+		for _, want := range []string{
+			"terraform import " + ident.resourceType + ".NAME " + ident.importIDExample(),
+			"import block whose id is " + ident.importIDFormat(),
+		} {
+			if !strings.Contains(detail, want) {
+				t.Errorf("%s: %q does not say %q", ident.resourceType, detail, want)
+			}
+		}
+	}
 }

@@ -331,7 +331,8 @@ resource "horizon_service_account_key" "test" {
 }`),
 				ImportState:   true,
 				ImportStateId: "key_only",
-				ExpectError:   regexp.MustCompile(`is not <service_account_id>/<key_id>`),
+				ExpectError: phrases(`"key_only" is not <service_account_id>/<key_id>`,
+					"terraform import horizon_service_account_key.NAME sa_.../key_...", "or with an import block whose id is <service_account_id>/<key_id>"),
 			},
 		},
 	})
