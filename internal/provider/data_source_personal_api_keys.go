@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 var _ datasource.DataSourceWithConfigure = (*personalAPIKeysDataSource)(nil)
@@ -24,14 +25,16 @@ func (d *personalAPIKeysDataSource) Metadata(_ context.Context, req datasource.M
 
 func (d *personalAPIKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Metadata of every personal API key of the user whose key configures the provider, active, expired " +
-			"and revoked, ordered by creation: for example to find keys that were not used for months. Secrets are never listed.",
+		MarkdownDescription: "Metadata of the personal API keys of the user whose key configures the provider, ordered by creation: " +
+			"every key, active, expired and revoked, or only those with the given `status`; for example to find active keys that " +
+			"were not used for months. Secrets are never listed.",
 		Attributes: map[string]schema.Attribute{
 			"keys": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The keys.",
-				NestedObject:        schema.NestedAttributeObject{Attributes: computedStrings(keyMetadataAttributes)},
+				NestedObject:        keyMetadataObject,
 			},
+			"status": keyStatusFilter,
 		},
 	}
 }
@@ -40,7 +43,12 @@ func (d *personalAPIKeysDataSource) Configure(_ context.Context, req datasource.
 	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *personalAPIKeysDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+func (d *personalAPIKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var status types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	ownerID, _, err := personalKeys{}.resolve(ctx, d.data, ownedKey{})
 	if err != nil {
 		resp.Diagnostics.Append(ownerDiagnostic("list the provider user's personal keys", err))
@@ -51,10 +59,11 @@ func (d *personalAPIKeysDataSource) Read(ctx context.Context, _ datasource.ReadR
 		resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("list the personal keys of user %s", ownerID), err))
 		return
 	}
-	list, diags := keyMetadataList(ctx, keys)
+	list, diags := keyMetadataList(ctx, keys, status)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("status"), status)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("keys"), list)...)
 }

@@ -19,14 +19,19 @@ var (
 	_ datasource.DataSourceWithConfigure        = (*serversDataSource)(nil)
 )
 
-// serverAttributes describe a server, the same in both server data sources.
-var serverAttributes = map[string]string{
-	"id":          "Id of the server (`srv_...`).",
-	"name":        "Display name of the server.",
-	"slug":        "Short, unique, URL-safe name of the server, such as `weather`.",
-	"description": "Description of the server.",
-	"url":         "The server's MCP endpoint: JSON-RPC 2.0 over POST with `Authorization: Bearer <key>`.",
-}
+// serverURLDescription describes a server's url wherever it appears.
+const serverURLDescription = "The server's MCP endpoint (the MCP Streamable HTTP transport): point any MCP client at it " +
+	"with the header `Authorization: Bearer <key>`. A key whose owner has the organization role `member` and a `user` " +
+	"or `admin` grant on the server (or an `admin` or `owner`) may call it; the provider's index page shows how to try one."
+
+// serverObject is one server of horizon_servers.
+var serverObject = schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+	"id":          schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the server (`srv_...`)."},
+	"name":        schema.StringAttribute{Computed: true, MarkdownDescription: "Display name of the server."},
+	"slug":        schema.StringAttribute{Computed: true, MarkdownDescription: "Short, unique, URL-safe name of the server, such as `weather`."},
+	"description": schema.StringAttribute{Computed: true, MarkdownDescription: "Description of the server."},
+	"url":         schema.StringAttribute{Computed: true, MarkdownDescription: serverURLDescription},
+}}
 
 type serverModel struct {
 	ID          types.String `tfsdk:"id"`
@@ -58,21 +63,24 @@ func (d *serverDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 }
 
 func (d *serverDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := computedStrings(serverAttributes)
-	attrs["id"] = schema.StringAttribute{
-		Optional: true, Computed: true,
-		MarkdownDescription: serverAttributes["id"] + " Give exactly one of `id` and `slug`.",
-		Validators:          []validator.String{idValidator("srv_", "a server id")},
-	}
-	attrs["slug"] = schema.StringAttribute{
-		Optional: true, Computed: true,
-		MarkdownDescription: serverAttributes["slug"] + " Give exactly one of `id` and `slug`.",
-	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "One MCP server of the organization, by `id` or `slug`. Only servers the provider key's owner " +
 			"may discover are found: organization owners and admins see every server, others only those they have a grant on " +
 			"or that the organization's `default_server_role` opens.",
-		Attributes: attrs,
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Id of the server (`srv_...`). Give exactly one of `id` and `slug`.",
+				Validators:          []validator.String{idValidator("srv_", "a server id")},
+			},
+			"slug": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Short, unique, URL-safe name of the server, such as `weather`. Give exactly one of `id` and `slug`.",
+			},
+			"name":        schema.StringAttribute{Computed: true, MarkdownDescription: "Display name of the server."},
+			"description": schema.StringAttribute{Computed: true, MarkdownDescription: "Description of the server."},
+			"url":         schema.StringAttribute{Computed: true, MarkdownDescription: serverURLDescription},
+		},
 	}
 }
 
@@ -120,7 +128,7 @@ func (d *serversDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"servers": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The servers.",
-				NestedObject:        schema.NestedAttributeObject{Attributes: computedStrings(serverAttributes)},
+				NestedObject:        serverObject,
 			},
 		},
 	}
@@ -140,7 +148,7 @@ func (d *serversDataSource) Read(ctx context.Context, _ datasource.ReadRequest, 
 	for i, s := range servers {
 		models[i] = serverModelFrom(s)
 	}
-	list, diags := types.ListValueFrom(ctx, stringObjectType(serverAttributes), models)
+	list, diags := types.ListValueFrom(ctx, serverObject.Type(), models)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -23,16 +24,26 @@ type serviceAccountKeysDataSource struct {
 // NewServiceAccountKeysDataSource returns the horizon_service_account_keys data source.
 func NewServiceAccountKeysDataSource() datasource.DataSource { return &serviceAccountKeysDataSource{} }
 
-// keyMetadataAttributes describe one key in the list; never its secret.
-var keyMetadataAttributes = map[string]string{
-	"id":            "Id of the key (`key_...`).",
-	"name":          "Name of the key.",
-	"masked_secret": "Non-sensitive rendering of the secret (`fmcp_AbCd...wXyZ`).",
-	"status":        "Status of the key: " + quoteList(keyStatuses) + ".",
-	"created_at":    "When the key was created (RFC 3339).",
-	"expires_at":    "When the key expires (RFC 3339); null if it does not.",
-	"last_used_at":  "When the key last authenticated a request (RFC 3339, to the minute); null if never. Use it to verify that traffic moved to a new key before the old one is revoked.",
-	"revoked_at":    "When the key was revoked (RFC 3339); null while it is not.",
+// keyMetadataObject is one key of the key list data sources; never its secret.
+var keyMetadataObject = schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+	"id":            schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the key (`key_...`)."},
+	"name":          schema.StringAttribute{Computed: true, MarkdownDescription: "Name of the key."},
+	"masked_secret": schema.StringAttribute{Computed: true, MarkdownDescription: "Non-sensitive rendering of the secret (`fmcp_AbCd...wXyZ`)."},
+	"status":        schema.StringAttribute{Computed: true, MarkdownDescription: "Status of the key: " + quoteList(keyStatuses) + "."},
+	"created_at":    schema.StringAttribute{Computed: true, MarkdownDescription: "When the key was created (RFC 3339)."},
+	"expires_at":    schema.StringAttribute{Computed: true, MarkdownDescription: "When the key expires (RFC 3339); null if it does not."},
+	"last_used_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the key last authenticated a request (RFC 3339, to the minute); " +
+		"null if never. Use it to verify that traffic moved to a new key before the old one is revoked."},
+	"revoked_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the key was revoked (RFC 3339); null while it is not."},
+}}
+
+// keyStatusFilter is the optional status attribute of the key list data
+// sources: only the keys with that status.
+var keyStatusFilter = schema.StringAttribute{
+	Optional: true,
+	MarkdownDescription: "Only the keys with this status: " + quoteList(keyStatuses) + ". `active` lists the keys that " +
+		"authenticate now (the common case); leave it out to list every key, revoked and expired ones included.",
+	Validators: []validator.String{stringvalidator.OneOf(keyStatuses...)},
 }
 
 type keyMetadataModel struct {
@@ -52,8 +63,9 @@ func (d *serviceAccountKeysDataSource) Metadata(_ context.Context, req datasourc
 
 func (d *serviceAccountKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Metadata of every API key of one service account, active, expired and revoked, ordered by creation. " +
-			"Secrets are never listed: Horizon shows a secret only once, to the create call.",
+		MarkdownDescription: "Metadata of the API keys of one service account, ordered by creation: every key, active, expired " +
+			"and revoked, or only those with the given `status`. Secrets are never listed: Horizon shows a secret only once, " +
+			"to the create call.",
 		Attributes: map[string]schema.Attribute{
 			"service_account_id": schema.StringAttribute{
 				Required:            true,
@@ -63,8 +75,9 @@ func (d *serviceAccountKeysDataSource) Schema(_ context.Context, _ datasource.Sc
 			"keys": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The keys.",
-				NestedObject:        schema.NestedAttributeObject{Attributes: computedStrings(keyMetadataAttributes)},
+				NestedObject:        keyMetadataObject,
 			},
+			"status": keyStatusFilter,
 		},
 	}
 }
@@ -74,8 +87,9 @@ func (d *serviceAccountKeysDataSource) Configure(_ context.Context, req datasour
 }
 
 func (d *serviceAccountKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var saID types.String
+	var saID, status types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("service_account_id"), &saID)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("status"), &status)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -85,20 +99,25 @@ func (d *serviceAccountKeysDataSource) Read(ctx context.Context, req datasource.
 			fmt.Sprintf("id %q", saID.ValueString()), err))
 		return
 	}
-	list, diags := keyMetadataList(ctx, keys)
+	list, diags := keyMetadataList(ctx, keys, status)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("service_account_id"), saID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("status"), status)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("keys"), list)...)
 }
 
-// keyMetadataList is the keys attribute of the key list data sources.
-func keyMetadataList(ctx context.Context, keys []client.APIKey) (types.List, diag.Diagnostics) {
-	models := make([]keyMetadataModel, len(keys))
-	for i, k := range keys {
-		models[i] = keyMetadataModel{
+// keyMetadataList is the keys attribute of the key list data sources: the
+// keys with status, or all of them when status is null.
+func keyMetadataList(ctx context.Context, keys []client.APIKey, status types.String) (types.List, diag.Diagnostics) {
+	models := make([]keyMetadataModel, 0, len(keys))
+	for _, k := range keys {
+		if !status.IsNull() && k.Status != status.ValueString() {
+			continue
+		}
+		models = append(models, keyMetadataModel{
 			ID:           types.StringValue(k.ID),
 			Name:         types.StringValue(k.Name),
 			MaskedSecret: types.StringValue(k.MaskedSecret),
@@ -107,7 +126,7 @@ func keyMetadataList(ctx context.Context, keys []client.APIKey) (types.List, dia
 			ExpiresAt:    types.StringPointerValue(k.ExpiresAt),
 			LastUsedAt:   types.StringPointerValue(k.LastUsedAt),
 			RevokedAt:    types.StringPointerValue(k.RevokedAt),
-		}
+		})
 	}
-	return types.ListValueFrom(ctx, stringObjectType(keyMetadataAttributes), models)
+	return types.ListValueFrom(ctx, keyMetadataObject.Type(), models)
 }

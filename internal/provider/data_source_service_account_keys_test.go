@@ -35,6 +35,14 @@ func TestAccServiceAccountKeysDataSource(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
+				Config: env.config(`data "horizon_service_account_keys" "all" {
+  service_account_id = "` + saID + `"
+  status             = "retired"
+}`),
+				PlanOnly:    true,
+				ExpectError: phrases("status", `value must be one of: ["active" "expired" "revoked"]`),
+			},
+			{
 				Config: env.config(`data "horizon_service_account_keys" "all" { service_account_id = "` + saID + `" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("keys"), knownvalue.ListExact([]knownvalue.Check{
@@ -54,6 +62,66 @@ func TestAccServiceAccountKeysDataSource(t *testing.T) {
 					})),
 				},
 			},
+			{
+				// The common case: only the keys that authenticate now.
+				Config: env.config(`data "horizon_service_account_keys" "all" {
+  service_account_id = "` + saID + `"
+  status             = "active"
+}`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("keys"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("listed")}),
+					})),
+				},
+			},
+			{
+				Config: env.config(`data "horizon_service_account_keys" "all" {
+  service_account_id = "` + saID + `"
+  status             = "revoked"
+}`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("keys"), knownvalue.ListExact([]knownvalue.Check{
+						knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("old")}),
+					})),
+				},
+			},
 		},
+	})
+}
+
+// The provider user's personal keys filter by status the same way.
+func TestAccPersonalAPIKeysDataSource_status(t *testing.T) {
+	t.Parallel()
+	env := newTestEnv(t)
+	revoked, err := env.api.CreatePersonalAPIKey(t.Context(), client.CreateAPIKeyRequest{Name: "old laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.api.RevokePersonalAPIKey(t.Context(), revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.config(`
+data "horizon_personal_api_keys" "all" {}
+data "horizon_personal_api_keys" "active" {
+  status = "active"
+}
+data "horizon_personal_api_keys" "revoked" {
+  status = "revoked"
+}`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				// The bootstrap key is the one active key.
+				statecheck.ExpectKnownValue("data.horizon_personal_api_keys.all", tfjsonpath.New("keys"), knownvalue.ListSizeExact(2)),
+				statecheck.ExpectKnownValue("data.horizon_personal_api_keys.active", tfjsonpath.New("keys"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"status": knownvalue.StringExact("active")}),
+				})),
+				statecheck.ExpectKnownValue("data.horizon_personal_api_keys.revoked", tfjsonpath.New("keys"), knownvalue.ListExact([]knownvalue.Check{
+					knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact(revoked.ID)}),
+				})),
+			},
+		}},
 	})
 }

@@ -113,7 +113,7 @@ func (r *serverResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators:          []validator.String{stringvalidator.LengthAtMost(maxDescriptionLength)},
 			},
 			"url": schema.StringAttribute{
-				MarkdownDescription: serverAttributes["url"],
+				MarkdownDescription: serverURLDescription,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
