@@ -146,9 +146,6 @@ func orDefault(v, def time.Duration) time.Duration {
 // OrganizationID is the organization the client addresses ("current" when unset).
 func (c *Client) OrganizationID() string { return c.org }
 
-// Endpoint is the base URL the client calls.
-func (c *Client) Endpoint() string { return c.base.String() }
-
 // beforeAttempt waits for the pacer, then logs the attempt. A context that
 // ends during the wait ends the attempt too, as soon as it starts.
 func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {

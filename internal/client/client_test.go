@@ -50,8 +50,8 @@ func TestNewValidatesConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("New(%q) = %v", tc.endpoint, err)
 			}
-			if c.Endpoint() != tc.wantEndpoint {
-				t.Errorf("Endpoint() = %q, want %q", c.Endpoint(), tc.wantEndpoint)
+			if got := c.base.String(); got != tc.wantEndpoint {
+				t.Errorf("base URL = %q, want %q", got, tc.wantEndpoint)
 			}
 		})
 	}

@@ -107,11 +107,6 @@ func call[T any](ctx context.Context, c *Client, method, path string, in any) (*
 	return &out, nil
 }
 
-// ListServerGrants returns the server grants of a service account, in one request.
-func (c *Client) ListServerGrants(ctx context.Context, serviceAccountID string) ([]ServerGrant, error) {
-	return collect(c.AllServerGrants(ctx, serviceAccountID, 0))
-}
-
 // GetServerGrant returns the grant of a service account on one server.
 func (c *Client) GetServerGrant(ctx context.Context, serviceAccountID, serverID string) (*ServerGrant, error) {
 	return call[ServerGrant](ctx, c, http.MethodGet, c.orgPath("service-accounts", serviceAccountID, "server-grants", serverID), nil)

@@ -70,6 +70,9 @@ const (
 	KeyStatusRevoked = "revoked"
 )
 
+// KeyStatuses are the statuses of an API key, in the order documentation lists them.
+var KeyStatuses = []string{KeyStatusActive, KeyStatusExpired, KeyStatusRevoked}
+
 // APIKey is the metadata of an API key. Secret is set only in the create response.
 type APIKey struct {
 	ID               string `json:"id"`
@@ -128,12 +131,15 @@ type UpdateServerRequest struct {
 	Description *string `json:"description,omitempty"`
 }
 
-// Server grant roles and MCP capabilities.
+// The MCP capabilities a server grant may allow.
 const (
 	CapabilityTools     = "tools"
 	CapabilityResources = "resources"
 	CapabilityPrompts   = "prompts"
 )
+
+// Capabilities are the MCP capabilities, in the order Horizon lists them.
+var Capabilities = []string{CapabilityTools, CapabilityResources, CapabilityPrompts}
 
 // ServerGrant gives a service account a role, and a set of capabilities, on one server.
 type ServerGrant struct {

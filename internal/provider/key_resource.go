@@ -237,7 +237,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"status": schema.StringAttribute{
-			MarkdownDescription: "Status of the key: " + quoteList(keyStatuses) + ". A key that is not `active` when Terraform " +
+			MarkdownDescription: "Status of the key: " + quoteList(client.KeyStatuses) + ". A key that is not `active` when Terraform " +
 				"refreshes it is planned for replacement, with a warning that says why.",
 			Computed: true,
 		},

@@ -67,8 +67,8 @@ func (m *serverGrantModel) request(ctx context.Context) (client.PutServerGrantRe
 }
 
 func allCapabilities() types.Set {
-	values := make([]attr.Value, len(capabilities))
-	for i, c := range capabilities {
+	values := make([]attr.Value, len(client.Capabilities))
+	for i, c := range client.Capabilities {
 		values[i] = types.StringValue(c)
 	}
 	return types.SetValueMust(types.StringType, values)
@@ -112,7 +112,7 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Validators: []validator.String{stringvalidator.OneOf(serverGrantRoles...)},
 			},
 			"capabilities": schema.SetAttribute{
-				MarkdownDescription: "MCP capabilities the account may use on the server: any of " + quoteList(capabilities) +
+				MarkdownDescription: "MCP capabilities the account may use on the server: any of " + quoteList(client.Capabilities) +
 					" (`tools/*` methods need `tools`, and so on). Defaults to all three. Updates in place.",
 				ElementType: types.StringType,
 				Optional:    true,
@@ -120,7 +120,7 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:     setdefault.StaticValue(allCapabilities()),
 				Validators: []validator.Set{
 					capabilitiesNotEmpty{},
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(capabilities...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(client.Capabilities...)),
 				},
 			},
 		},
@@ -310,5 +310,5 @@ func (capabilitiesNotEmpty) ValidateSet(_ context.Context, req validator.SetRequ
 	resp.Diagnostics.AddAttributeError(req.Path, "No Capabilities", fmt.Sprintf(
 		"capabilities is empty, but a grant allows at least one of %s. To take the account's access to this server away, "+
 			"delete the grant (remove this horizon_server_grant resource); to allow all three, leave capabilities out.",
-		strings.Join(capabilities, ", ")))
+		strings.Join(client.Capabilities, ", ")))
 }

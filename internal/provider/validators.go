@@ -15,15 +15,15 @@ import (
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
-// Enumerations live here once: each feeds both a validator and the attribute's description.
+// Enumerations live here once, or in the client when its API types hold them
+// (client.KeyStatuses, client.Capabilities): each feeds both a validator and
+// the attribute's description.
 var (
 	serviceAccountRoles = []string{"viewer", "member", "admin"}
 	// defaultServiceAccountRole is Horizon's default too: least privilege.
 	defaultServiceAccountRole = "viewer"
-	keyStatuses               = []string{"active", "expired", "revoked"}
 	serverGrantRoles          = []string{"viewer", "user", "admin"}
 	defaultServerRoles        = []string{"none", "viewer", "user"}
-	capabilities              = []string{"tools", "resources", "prompts"}
 )
 
 // seesEveryServer reports whether an organization role holds admin on every

@@ -226,12 +226,15 @@ func TestKillDashNineDuringApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		grants, err := c.ListServerGrants(ctx, sa.ID)
-		if err != nil {
-			t.Fatal(err)
+		grants := 0
+		for _, err := range c.AllServerGrants(ctx, sa.ID, 0) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			grants++
 		}
-		if len(keys) != 1 || len(grants) != 1 {
-			t.Errorf("%s (%s) has %d keys and %d grants, want one of each", sa.Name, sa.ID, len(keys), len(grants))
+		if len(keys) != 1 || grants != 1 {
+			t.Errorf("%s (%s) has %d keys and %d grants, want one of each", sa.Name, sa.ID, len(keys), grants)
 		}
 	}
 }
