@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestAccInterruptedApplyConverges(t *testing.T) {
 	requireCLI(t)
 	t.Parallel()
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	// Responses of committed creates are held, so the interrupt lands while Horizon has
 	// made objects the provider has not yet heard of: the case that would orphan them.
 	env := newTestEnv(t, server.WithCommitLatency(400*time.Millisecond), server.WithLogOutput(&log))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 // create runs the key resource's Create for planned, as Terraform's apply does.
@@ -38,7 +39,7 @@ func ptrTo[T any](v T) *T { return &v }
 // limit diagnostic, after giving one a moment to begin.
 func TestCreateWaitsForThisProvidersRevoke(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	env := newTestEnv(t, server.WithLogOutput(&log))
 	saID, _ := env.serviceAccountKey(t, "full", "member")
 	r := keyResource(env.api)

@@ -1,45 +1,20 @@
 package provider
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
 // fleetSize is the "20 service accounts x (grant + key)" of the reliability figures.
 const fleetSize = 20
-
-// syncBuffer collects the server's access log, written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// wallClock is the real time, for servers whose time must pass on its own.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
 
 // countLines counts access log lines that contain every one of the words.
 func countLines(log string, words ...string) int {
@@ -84,7 +59,7 @@ func (e *testEnv) checkFleet(n int) resource.TestCheckFunc {
 // creates replay (same Idempotency-Key) instead of duplicating.
 func TestAccReliability_lostResponses(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	env := newTestEnv(t, server.WithFailRate(0.3), server.WithFaultSeed(20261123), server.WithLogOutput(&log))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -114,7 +89,7 @@ func TestAccReliability_lostResponses(t *testing.T) {
 func TestAccReliability_rateLimited(t *testing.T) {
 	t.Parallel()
 	// The rate limiter refills by the server's clock: this test needs one that moves.
-	env := newTestEnv(t, server.WithRateLimit(20), server.WithClock(wallClock{}))
+	env := newTestEnv(t, server.WithRateLimit(20), server.WithClock(server.SystemClock{}))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
@@ -375,7 +376,7 @@ output "actor" {
 // like a first answer, and no plaintext reaches the state.
 func TestAccServiceAccountKey_ageRecipientsAfterALostResponse(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	env := newTestEnv(t, server.WithFailRate(1), server.WithLogOutput(&log))
 	k := newTestAgeKeys(t)
 	var saID string

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"
 )
 
@@ -214,7 +215,7 @@ func TestAccServiceAccountKey_gracePeriodNeverExtends(t *testing.T) {
 // Changing grace_period updates the key in place without calling Horizon.
 func TestAccServiceAccountKey_gracePeriodChangeCallsNoAPI(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	env := newTestEnv(t, server.WithLogOutput(&log))
 	var secret string
 	var writesBefore int

@@ -18,6 +18,7 @@ import (
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 // These tests call ModifyPlan directly, as Terraform would, against a
@@ -227,7 +228,7 @@ func TestModifyPlan_createWarnsAtTheKeyLimit(t *testing.T) {
 
 func TestModifyPlan_accountCreatedByThisProviderIsNotListed(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	env := newTestEnv(t, server.WithLogOutput(logs))
 	saID, _ := env.serviceAccountKey(t, "made-here", "member")
 	r := planningResource(env.api)

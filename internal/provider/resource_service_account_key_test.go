@@ -17,6 +17,7 @@ import (
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 const keyAddr = "horizon_service_account_key.test"
@@ -449,7 +450,7 @@ func (e *testEnv) serviceAccountIDByName(t *testing.T, name string) (string, err
 // exists is still checked.
 func TestAccServiceAccountKey_noKeyListingForAnAccountCreatedInTheSameApply(t *testing.T) {
 	t.Parallel()
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	env := newTestEnv(t, server.WithLogOutput(&log))
 	listings := func() int { return countLines(log.String(), "method=GET", "/api-keys status=") }
 	keys := func(names ...string) string {

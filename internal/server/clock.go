@@ -11,9 +11,12 @@ type Clock interface {
 	Now() time.Time
 }
 
-type systemClock struct{}
+// SystemClock is the real time: the server's clock unless WithClock gives
+// another, and the one to give a test server whose time must pass on its own.
+type SystemClock struct{}
 
-func (systemClock) Now() time.Time { return time.Now() }
+// Now returns the current time.
+func (SystemClock) Now() time.Time { return time.Now() }
 
 // ManualClock is a Clock that only moves when told to. It is safe for
 // concurrent use.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 // noRetryClient uses a fresh connection per request: net/http retries a
@@ -208,7 +210,7 @@ func TestAccessLogHoldsNoSecrets(t *testing.T) {
 }
 
 func TestPanicBecomes500(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := New(WithLogOutput(logs))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 // The fuzz targets send hostile input through the real Handler() as the
@@ -39,7 +41,7 @@ type fuzzEnv struct {
 	t     testing.TB
 	srv   *Server
 	clock *ManualClock
-	logs  *syncBuffer
+	logs  *testutil.SyncBuffer
 	// secrets are every secret the server handed out, which no log may hold.
 	secrets []string
 }
@@ -47,7 +49,7 @@ type fuzzEnv struct {
 func newFuzzEnv(t testing.TB) *fuzzEnv {
 	t.Helper()
 	clock := NewManualClock(testStart)
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	cfg, err := newConfig([]Option{WithClock(clock), WithLogOutput(logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +76,7 @@ func (e *fuzzEnv) reset(t testing.TB) {
 	if err := e.srv.seed(AccessRoleNone); err != nil {
 		t.Fatal(err)
 	}
-	e.logs.take()
+	e.logs.Take()
 	e.secrets = []string{e.srv.BootstrapKey()}
 	// The first request would record the owner key's last_used_at; record it
 	// now, so that the fuzzed requests find nothing else to change.
@@ -163,21 +165,12 @@ func (e *fuzzEnv) mustServe(method, path, body string, v any) {
 // Authorization header's value is the bootstrap key or a created secret).
 func (e *fuzzEnv) checkLogs() {
 	e.t.Helper()
-	logs := e.logs.take()
+	logs := e.logs.Take()
 	for _, secret := range e.secrets {
 		if strings.Contains(logs, secret) {
 			e.t.Fatalf("the log holds a secret:\n%s", logs)
 		}
 	}
-}
-
-// take returns what was written and forgets it.
-func (b *syncBuffer) take() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.String()
-	b.buf.Reset()
-	return s
 }
 
 func (e *fuzzEnv) snapshot() Snapshot { return e.srv.Store().Snapshot() }

@@ -7,31 +7,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 var testStart = time.Date(2030, 1, 2, 15, 4, 5, 0, time.UTC)
-
-// syncBuffer is a bytes.Buffer that the server's log writer and the test may
-// use at the same time.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testEnv is one reference server per test, on a free loopback port, with a
 // manual clock and a captured log.
@@ -39,14 +21,14 @@ type testEnv struct {
 	t     *testing.T
 	srv   *Server
 	clock *ManualClock
-	logs  *syncBuffer
+	logs  *testutil.SyncBuffer
 	owner *apiClient
 }
 
 func newTestEnv(t *testing.T, opts ...Option) *testEnv {
 	t.Helper()
 	clock := NewManualClock(testStart)
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := New(append([]Option{WithClock(clock), WithLogOutput(logs)}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -195,7 +195,7 @@ func newConfig(opts []Option) (*config, error) {
 	cfg := &config{
 		addr:              "127.0.0.1:0",
 		defaultServerRole: string(AccessRoleNone),
-		clock:             systemClock{},
+		clock:             SystemClock{},
 		logOutput:         io.Discard,
 		timeouts:          defaultTimeouts,
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
 // startOnFile starts a server on the data file at path, like a restart of the
@@ -16,7 +18,7 @@ import (
 func startOnFile(t *testing.T, path string, opts ...Option) (*testEnv, error) {
 	t.Helper()
 	clock := NewManualClock(testStart)
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	srv, err := New(append([]Option{WithClock(clock), WithLogOutput(logs), WithDataFile(path)}, opts...)...)
 	if err != nil {
 		return nil, err
