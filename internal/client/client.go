@@ -199,6 +199,15 @@ func (c *Client) doQuery(ctx context.Context, method, path string, query url.Val
 	return c.doWith(ctx, method, path, query, nil, in, out)
 }
 
+// call sends one request and decodes the object in its response.
+func call[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	var out T
+	if err := c.do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // createOnly is the header of a PUT that only creates: Horizon answers 412
 // instead of replacing an object that exists.
 var createOnly = http.Header{"If-None-Match": {"*"}}

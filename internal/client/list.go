@@ -68,28 +68,3 @@ func collect[T any](all iter.Seq2[T, error]) ([]T, error) {
 	}
 	return list, nil
 }
-
-// AllServers iterates over the servers the caller may discover, pageSize per request.
-func (c *Client) AllServers(ctx context.Context, pageSize int) iter.Seq2[Server, error] {
-	return pages[Server](ctx, c, c.orgPath("servers"), "servers", pageSize)
-}
-
-// AllServiceAccounts iterates over the organization's service accounts, pageSize per request.
-func (c *Client) AllServiceAccounts(ctx context.Context, pageSize int) iter.Seq2[ServiceAccount, error] {
-	return pages[ServiceAccount](ctx, c, c.orgPath("service-accounts"), "service_accounts", pageSize)
-}
-
-// AllAPIKeys iterates over the metadata of a service account's keys, whatever their status, pageSize per request.
-func (c *Client) AllAPIKeys(ctx context.Context, serviceAccountID string, pageSize int) iter.Seq2[APIKey, error] {
-	return pages[APIKey](ctx, c, c.orgPath("service-accounts", serviceAccountID, "api-keys"), "api_keys", pageSize)
-}
-
-// AllPersonalAPIKeys iterates over the metadata of the calling user's personal keys, whatever their status, pageSize per request.
-func (c *Client) AllPersonalAPIKeys(ctx context.Context, pageSize int) iter.Seq2[APIKey, error] {
-	return pages[APIKey](ctx, c, personalKeysPath, "api_keys", pageSize)
-}
-
-// AllServerGrants iterates over a service account's grants on servers the caller may discover, pageSize per request.
-func (c *Client) AllServerGrants(ctx context.Context, serviceAccountID string, pageSize int) iter.Seq2[ServerGrant, error] {
-	return pages[ServerGrant](ctx, c, c.orgPath("service-accounts", serviceAccountID, "server-grants"), "server_grants", pageSize)
-}

@@ -2,12 +2,18 @@ package client
 
 import (
 	"context"
+	"iter"
 	"net/http"
 )
 
 // ListServers returns the servers the caller may discover, in one request.
 func (c *Client) ListServers(ctx context.Context) ([]Server, error) {
 	return collect(c.AllServers(ctx, 0))
+}
+
+// AllServers iterates over the servers the caller may discover, pageSize per request.
+func (c *Client) AllServers(ctx context.Context, pageSize int) iter.Seq2[Server, error] {
+	return pages[Server](ctx, c, c.orgPath("servers"), "servers", pageSize)
 }
 
 // GetServer returns one server.
