@@ -103,6 +103,8 @@ func (d *serverDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		get: d.client.GetServer, list: d.client.ListServers,
 		keyOf: func(s client.Server) string { return s.Slug },
 		hint:  func(all []client.Server) string { return "The key's owner sees these servers: " + slugList(all) + "." },
+		hidden: "Horizon hides from a member or viewer the servers it may not discover, as if they did not exist. " +
+			planOnlyKeyAdvice,
 	}.find(ctx, cfg.ID, cfg.Slug, &resp.Diagnostics)
 	if found == nil {
 		return

@@ -149,6 +149,12 @@ type stateSetter interface {
 	Set(ctx context.Context, val any) diag.Diagnostics
 }
 
+// planOnlyKeyAdvice is what a key that only plans needs, for the errors of a
+// server it may not discover (the provider's index page says it too).
+const planOnlyKeyAdvice = "A key that only plans must be able to discover every server the configuration reads: " +
+	"give its owner a grant of role viewer on each (horizon_server_grant), or set the organization's default_server_role " +
+	"to viewer or user (horizon_organization_settings)."
+
 // notFoundDiagnostic is a data source lookup that found nothing.
 func notFoundDiagnostic(attribute path.Path, what, by, hint string) diag.Diagnostic {
 	return diag.NewAttributeErrorDiagnostic(attribute, fmt.Sprintf("No Such %s", titleCase(what)), fmt.Sprintf(
@@ -210,8 +216,7 @@ func serverGone(ctx context.Context, c *client.Client, action string, diags *dia
 	diags.AddError("Server Not Visible to the Provider's Key", fmt.Sprintf(
 		"Could not %s: Horizon answered 404 for the server. The owner of the provider's API key (%s %q, organization role %q) "+
 			"may not discover that server, and Horizon conceals such servers as not found, so Terraform cannot tell whether it still exists.\n\n"+
-			"Plan with a key whose owner is an organization admin or owner, or give the key's owner a grant of role viewer (or higher) "+
-			"on the server, or raise the organization's default_server_role.",
-		action, strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.Role))
+			"Plan with a key whose owner is an organization admin or owner. %s",
+		action, strings.ReplaceAll(me.Actor.Type, "_", " "), me.Actor.Name, me.Actor.Role, planOnlyKeyAdvice))
 	return false
 }

@@ -76,8 +76,9 @@ func (p *horizonProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "API key (`fmcp_...`) of a user or service account of the organization. " +
-					"Its owner's organization role decides what Terraform may do: `viewer` is enough for `terraform plan`, " +
-					"`admin` or `owner` is needed to apply. May also be set with the `" + envAPIKey + "` environment variable.",
+					"Its owner's organization role decides what Terraform may do: `viewer` is enough for `terraform plan` " +
+					"when it may discover every server the configuration reads (a `viewer` grant on each, or a `default_server_role` " +
+					"of at least `viewer`), `admin` or `owner` is needed to apply. May also be set with the `" + envAPIKey + "` environment variable.",
 				Optional:   true,
 				Sensitive:  true,
 				Validators: []validator.String{apiKeyValidator()},

@@ -200,9 +200,18 @@ resource "horizon_server_grant" "search" {
 			},
 			{
 				// ...and the viewer's plan says so instead of planning to recreate the grant.
-				Config:      env.configWithKey(viewer, body("weather")+grantOnSearch),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Server Not Visible to the Provider's Key.*service account "ci-plan", organization role "viewer"`),
+				Config:   env.configWithKey(viewer, body("weather")+grantOnSearch),
+				PlanOnly: true,
+				ExpectError: phrases("Server Not Visible to the Provider's Key", `service account "ci-plan", organization role "viewer"`,
+					"A key that only plans must be able to discover every server the configuration reads",
+					"grant of role viewer on each", "default_server_role to viewer or user"),
+			},
+			{
+				// A data source on a server the viewer may not discover says the same.
+				Config:   env.configWithKey(viewer, `data "horizon_server" "hidden" { slug = "search" }`),
+				PlanOnly: true,
+				ExpectError: phrases("No Such Server", `slug "search"`, "sees these servers: `weather`",
+					"hides from a member or viewer", "A key that only plans must be able to discover every server"),
 			},
 			{
 				// The owner's key destroys what the owner applied.
