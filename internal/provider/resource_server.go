@@ -25,19 +25,10 @@ var (
 	_ resource.ResourceWithIdentity    = (*serverResource)(nil)
 )
 
-// serverSlugPattern mirrors the server's rule for slugs.
-var serverSlugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-const serverSlugRule = "1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit"
-
-func checkServerSlug(v string) string {
-	switch {
-	case v == "":
-		return "The slug is empty. Give the server a slug of " + serverSlugRule + ", such as weather."
-	case !serverSlugPattern.MatchString(v):
-		return fmt.Sprintf("%q is not a slug: a slug is %s, such as weather.", v, serverSlugRule)
-	}
-	return ""
+var serverSlug = patternName{
+	field: "slug", owner: "server", noun: "slug", example: "weather",
+	rule:    "1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+	pattern: regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`),
 }
 
 const maxServerNameLength = 64
@@ -96,13 +87,11 @@ func (r *serverResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				Validators: []validator.String{serverName.validator()},
 			},
 			"slug": schema.StringAttribute{
-				MarkdownDescription: "Short, URL-safe name, unique in the organization, such as `weather`: 1 to 63 lowercase " +
-					"letters, digits and `-`, starting and ending with a letter or digit. Horizon never changes a slug, so " +
+				MarkdownDescription: "Short, URL-safe name, unique in the organization, such as `weather`: " + serverSlug.rule + ". " +
+					"Horizon never changes a slug, so " +
 					"changing it creates a new server (with a new `id` and `url`, and none of the old one's grants).",
-				Required: true,
-				Validators: []validator.String{stringCheck{
-					describe: "value must be " + serverSlugRule, check: checkServerSlug, summary: "Invalid Slug",
-				}},
+				Required:      true,
+				Validators:    []validator.String{serverSlug.validator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{

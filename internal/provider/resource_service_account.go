@@ -82,10 +82,10 @@ func (r *serviceAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "Name, unique in the organization: 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit. " +
+				MarkdownDescription: "Name, unique in the organization: " + serviceAccountName.rule + ". " +
 					"Renaming updates the account in place; its keys keep working.",
 				Required:   true,
-				Validators: []validator.String{serviceAccountNameValidator()},
+				Validators: []validator.String{serviceAccountName.validator()},
 			},
 			"description": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Free-text description, at most %d characters. Defaults to empty.", maxDescriptionLength),

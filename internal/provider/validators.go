@@ -167,23 +167,35 @@ func (n printableName) validator() validator.String {
 
 var keyName = printableName{what: "key", example: "primary or the month of its rotation", max: maxKeyNameLength}
 
-// serviceAccountNamePattern mirrors the server's rule for service account names.
-var serviceAccountNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// patternName is Horizon's rule for a name of a restricted alphabet: a
+// service account's name, a server's slug. pattern mirrors the server's
+// check, and rule says it in words.
+type patternName struct {
+	// field is the attribute ("name"), owner what has it ("service
+	// account"), noun what a value is called ("service account name").
+	field, owner, noun string
+	rule, example      string
+	pattern            *regexp.Regexp
+}
 
-const serviceAccountNameRule = "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-
-func checkServiceAccountName(v string) string {
+func (n patternName) check(v string) string {
 	switch {
 	case v == "":
-		return "The name is empty. Give the service account a name of " + serviceAccountNameRule + ", such as ci-deployer."
-	case !serviceAccountNamePattern.MatchString(v):
-		return fmt.Sprintf("%q is not a service account name: a name is %s, such as ci-deployer.", v, serviceAccountNameRule)
+		return fmt.Sprintf("The %s is empty. Give the %s a %s of %s, such as %s.", n.field, n.owner, n.field, n.rule, n.example)
+	case !n.pattern.MatchString(v):
+		return fmt.Sprintf("%q is not a %s: a %s is %s, such as %s.", v, n.noun, n.field, n.rule, n.example)
 	}
 	return ""
 }
 
-func serviceAccountNameValidator() validator.String {
-	return stringCheck{describe: "value must be " + serviceAccountNameRule, check: checkServiceAccountName, summary: "Invalid Name"}
+func (n patternName) validator() validator.String {
+	return stringCheck{describe: "value must be " + n.rule, check: n.check, summary: "Invalid " + titleCase(n.field)}
+}
+
+var serviceAccountName = patternName{
+	field: "name", owner: "service account", noun: "service account name", example: "ci-deployer",
+	rule:    "1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+	pattern: regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`),
 }
 
 // Bounds of a key's ttl, as Horizon enforces them.

@@ -80,17 +80,17 @@ func TestCheckRFC3339(t *testing.T) {
 func TestCheckNames(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ got, want string }{
-		{checkServiceAccountName(""), "The name is empty"},
-		{checkServiceAccountName("has space"), `"has space" is not a service account name`},
-		{checkServiceAccountName("ci-deployer"), ""},
+		{serviceAccountName.check(""), "The name is empty"},
+		{serviceAccountName.check("has space"), `"has space" is not a service account name`},
+		{serviceAccountName.check("ci-deployer"), ""},
 		{keyName.check(""), "The name is empty. Give the key a name"},
 		{keyName.check(strings.Repeat("é", maxKeyNameLength+1)), "The name is 129 characters long; a key's name has at most 128."},
 		{keyName.check("a\x01"), "non-printable"},
 		{keyName.check("primary 2026-11"), ""},
 		{serverName.check(""), "The name is empty. Give the server a name"},
-		{checkServerSlug(""), "The slug is empty"},
-		{checkServerSlug("Billing_1"), `"Billing_1" is not a slug`},
-		{checkServerSlug("billing"), ""},
+		{serverSlug.check(""), "The slug is empty"},
+		{serverSlug.check("Billing_1"), `"Billing_1" is not a slug`},
+		{serverSlug.check("billing"), ""},
 	} {
 		if (tc.want == "") != (tc.got == "") || !strings.Contains(tc.got, tc.want) {
 			t.Errorf("got %q, want it to say %q", tc.got, tc.want)
