@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -33,12 +34,30 @@ func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &fastPlanServer{ProviderServer: srv, provider: p}, nil
+		fw, ok := srv.(frameworkServer)
+		if !ok {
+			return nil, fmt.Errorf("the framework's server (%T) does not serve list resources", srv)
+		}
+		return &fastPlanServer{frameworkServer: fw, provider: p}, nil
 	}
 }
 
-type fastPlanServer struct {
+// frameworkServer is what the framework's server implements and the wrapper
+// passes on: terraform-plugin-go finds the list resources' RPCs by a type
+// assertion on the server it serves, so a wrapper that embedded only
+// tfprotov6.ProviderServer would answer terraform query that they are not
+// implemented.
+type frameworkServer interface {
 	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+}
+
+// The wrapper must serve list resources as the framework's server does
+// (list_test.go runs them under Terraform 1.14).
+var _ tfprotov6.ListResourceServer = (*fastPlanServer)(nil)
+
+type fastPlanServer struct {
+	frameworkServer
 	provider *horizonProvider
 
 	typesOnce sync.Once
@@ -81,7 +100,7 @@ func (s *fastPlanServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 	if resp := s.unchangedPlan(ctx, req); resp != nil {
 		return resp, nil
 	}
-	return s.ProviderServer.PlanResourceChange(ctx, req)
+	return s.frameworkServer.PlanResourceChange(ctx, req)
 }
 
 // nullMsgPack is how msgpack writes null, a resource's state before a create

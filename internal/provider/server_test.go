@@ -45,7 +45,7 @@ func TestUnchangedPlansMatchTheFramework(t *testing.T) {
 				t.Errorf("%s (identity %v): the fast path declined an unchanged plan", r.typeName, withIdentity)
 				continue
 			}
-			want, err := fast.ProviderServer.PlanResourceChange(ctx, req)
+			want, err := fast.frameworkServer.PlanResourceChange(ctx, req)
 			if err != nil || len(want.Diagnostics) > 0 || len(want.RequiresReplace) > 0 {
 				t.Fatalf("%s: the framework's plan: %v %s %v", r.typeName, err, diagnosticsText(want.Diagnostics), want.RequiresReplace)
 			}
