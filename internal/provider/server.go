@@ -70,12 +70,26 @@ type fastPlanServer struct {
 // modifier has anything to fill in, and any ModifyPlan returns at once.
 // Each may also record what the provider's own state needs to know.
 var unchangedPlans = map[string]func(data *providerData, state tftypes.Value) bool{
-	"horizon_service_account":       func(*providerData, tftypes.Value) bool { return true },
+	"horizon_service_account":       unchangedAccountPlan,
 	"horizon_server_grant":          func(*providerData, tftypes.Value) bool { return true },
 	"horizon_server":                func(*providerData, tftypes.Value) bool { return true },
 	"horizon_organization_settings": func(*providerData, tftypes.Value) bool { return true },
 	"horizon_service_account_key":   unchangedKeyPlan,
 	"horizon_personal_api_key":      unchangedKeyPlan,
+}
+
+// unchangedAccountPlan does what serviceAccountResource.ModifyPlan does with a
+// plan: it records the account's role, for the plans of its grants.
+func unchangedAccountPlan(data *providerData, state tftypes.Value) bool {
+	var attrs map[string]tftypes.Value
+	if state.As(&attrs) != nil {
+		return false
+	}
+	var id, role string
+	if attrs["id"].As(&id) == nil && attrs["role"].As(&role) == nil {
+		data.roles.learn(id, role)
+	}
+	return true
 }
 
 // unchangedKeyPlan is apiKeyResource.ModifyPlan's own fast path: an active key

@@ -74,6 +74,32 @@ func TestUnchangedPlansMatchTheFramework(t *testing.T) {
 	}
 }
 
+// The fast path keeps what the resources' plans record for later plans: an
+// account's role (for its grants), and that this process plans a key.
+func TestFastPathRecordsWhatThePlansRecord(t *testing.T) {
+	t.Parallel()
+	f := newRPCServer(t)
+	sa := f.create(t, "horizon_service_account", map[string]any{"name": "admin", "role": "admin"})
+	f.create(t, "horizon_service_account_key", map[string]any{"service_account_id": sa["id"], "name": "k"})
+	fast := f.server.(*fastPlanServer)
+	data := newProviderData(fast.provider.configured().client)
+	fast.provider.data.Store(data)
+	for _, r := range f.resources {
+		if fast.unchangedPlan(context.Background(), &tfprotov6.PlanResourceChangeRequest{TypeName: r.typeName, PriorState: r.state,
+			ProposedNewState: r.state, Config: r.config}) == nil {
+			t.Fatalf("%s: the fast path declined", r.typeName)
+		}
+	}
+	if role, err := data.roles.lookup(context.Background(), nil, sa["id"].(string)); err != nil || role != "admin" {
+		t.Errorf("the account's role after its unchanged plan: %q, %v; want admin, learnt without asking Horizon", role, err)
+	}
+	select {
+	case <-data.keys.phaseKnown:
+	default:
+		t.Error("an unchanged key's plan must tell the ledger that this process plans")
+	}
+}
+
 // samePrivate compares private state as the framework reads it: JSON, where
 // nothing and an empty object are the same.
 func samePrivate(a, b []byte) bool {
