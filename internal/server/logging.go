@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"regexp"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/keyshape"
 )
 
 // No log line may hold a credential. The access log writes the method, the
@@ -15,16 +16,10 @@ import (
 // redactingHandler, which masks anything that looks like an API key: a key
 // pasted into a URL by mistake, a panic value or an error that quotes one.
 
-// secretPattern matches an API key up to the next separator. Generated keys
-// use [A-Za-z0-9_-]; a bootstrap key may hold any printable ASCII, so the
-// match runs to whitespace, a slash, a quote or a backslash.
-var secretPattern = regexp.MustCompile(`fmcp_[^\s/"'\\]*`)
-
-const redacted = "fmcp_REDACTED"
-
-func redactSecrets(s string) string {
-	return secretPattern.ReplaceAllString(s, redacted)
-}
+// Every key the server accepts has the shape of keyshape (generated keys, and
+// bootstrap keys, which ValidateBootstrapKey holds to it), so masking that
+// shape masks every key whole.
+func redactSecrets(s string) string { return keyshape.Redact(s) }
 
 func redactPath(path string) string { return redactSecrets(path) }
 
@@ -71,7 +66,7 @@ func redactAttr(a slog.Attr) slog.Attr {
 		// Errors and other values are printed by the handler; print them
 		// here first, as it would, and replace them when the text holds a
 		// secret.
-		if text := anyText(v.Any()); secretPattern.MatchString(text) {
+		if text := anyText(v.Any()); keyshape.Contains(text) {
 			return slog.String(a.Key, redactSecrets(text))
 		}
 		return slog.Attr{Key: a.Key, Value: v}

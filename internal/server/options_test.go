@@ -20,6 +20,12 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"key without prefix", WithBootstrapKey("sk_0123456789abcdefghij"), "WithBootstrapKey"},
 		{"key too short", WithBootstrapKey("fmcp_0123456789"), "WithBootstrapKey"},
 		{"key with space", WithBootstrapKey("fmcp_0123456789 abcdefghij"), "WithBootstrapKey"},
+		// Characters where the log's redaction used to stop: part of such a
+		// key reached the log and the body of a 404.
+		{"key with a slash", WithBootstrapKey("fmcp_chosen/by/a/user/0123"), "WithBootstrapKey"},
+		{"key with a quote", WithBootstrapKey(`fmcp_chosen"by"a"user"0123`), "WithBootstrapKey"},
+		{"key with a backslash", WithBootstrapKey(`fmcp_chosen\by\a\user\0123`), "WithBootstrapKey"},
+		{"key with punctuation", WithBootstrapKey("fmcp_chosen.by+a~user!0123"), "WithBootstrapKey"},
 		{"default server role admin", WithDefaultServerRole("admin"), "WithDefaultServerRole"},
 		{"empty default server role", WithDefaultServerRole(""), "WithDefaultServerRole"},
 		{"default server role in capitals", WithDefaultServerRole("User"), "WithDefaultServerRole"},

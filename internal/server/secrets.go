@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
-	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/keyshape"
 )
 
 // Where secrets are compared, and why each comparison leaks nothing through
@@ -24,11 +26,7 @@ import (
 //     store keeps hashes (see TestSnapshotHoldsNoSecret) and the logs mask
 //     anything that looks like a key (logging.go).
 
-const secretPrefix = "fmcp_"
-
-// minBootstrapKeyLength keeps user-chosen bootstrap keys long enough to mask
-// (four characters either side) and not trivially guessable.
-const minBootstrapKeyLength = 20
+const secretPrefix = keyshape.Prefix
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
@@ -62,16 +60,12 @@ func maskSecret(secret string) string {
 }
 
 // ValidateBootstrapKey reports whether key can serve as the seeded owner's API
-// key: it must start with fmcp_, be at least 20 characters long and consist of
-// printable ASCII without spaces, so it fits an Authorization header.
+// key: it must have the shape of a generated key (fmcp_ and URL-safe base64,
+// see keyshape.Check), because the log masks keys by that shape, and a key
+// with other characters would be masked only up to the first of them.
 func ValidateBootstrapKey(key string) error {
-	if !strings.HasPrefix(key, secretPrefix) || len(key) < minBootstrapKeyLength {
-		return errors.New("bootstrap key must start with fmcp_ and be at least 20 characters long")
-	}
-	for _, r := range key {
-		if r <= ' ' || r > '~' {
-			return errors.New("bootstrap key may only contain printable ASCII characters without spaces")
-		}
+	if err := keyshape.Check(key); err != nil {
+		return fmt.Errorf("bootstrap key: %w", err)
 	}
 	return nil
 }

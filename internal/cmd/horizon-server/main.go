@@ -88,13 +88,10 @@ func parseFlags(args []string, stderr io.Writer) ([]server.Option, error) {
 		opts = append(opts, server.WithAddr(v))
 		return nil
 	})
-	fs.Func("bootstrap-key", "API `key` of the seeded organization owner (fmcp_...); generated when absent", func(v string) error {
-		if err := server.ValidateBootstrapKey(v); err != nil {
-			return err
-		}
-		opts = append(opts, server.WithBootstrapKey(v))
-		return nil
-	})
+	// The bootstrap key is checked after parsing, because the flag package
+	// quotes a refused value in its message, and this one is a secret.
+	bootstrapKey := fs.String("bootstrap-key", "", "API `key` of the seeded organization owner: fmcp_ and 16 to 128 characters "+
+		"of URL-safe base64 (A-Z, a-z, 0-9, - and _), like the keys the server generates; generated when absent")
 	fs.Func("data", "keep everything in a SQLite database at `FILE`, created when absent: a restart on the same file keeps "+
 		"the organization, its owner and every object (a new owner key is printed unless -bootstrap-key names one; "+
 		"earlier keys keep working). One server at a time per file (default: in memory, lost at exit)", func(v string) error {
@@ -164,6 +161,14 @@ func parseFlags(args []string, stderr io.Writer) ([]server.Option, error) {
 		fmt.Fprintf(stderr, "horizon-server: unexpected argument %q; all settings are flags\n", fs.Arg(0))
 		fs.Usage()
 		return nil, errUsage
+	}
+	if *bootstrapKey != "" {
+		if err := server.ValidateBootstrapKey(*bootstrapKey); err != nil {
+			fmt.Fprintf(stderr, "horizon-server: invalid value for flag -bootstrap-key: %v\n", err)
+			fs.Usage()
+			return nil, errUsage
+		}
+		opts = append(opts, server.WithBootstrapKey(*bootstrapKey))
 	}
 	return opts, nil
 }

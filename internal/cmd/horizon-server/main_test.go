@@ -99,6 +99,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-addr", "8787"}, "-addr"},
 		{[]string{"-bootstrap-key", "short"}, "-bootstrap-key"},
 		{[]string{"-bootstrap-key", "sk_0123456789abcdefghijkl"}, "-bootstrap-key"},
+		{[]string{"-bootstrap-key", "fmcp_chosen/by/a/user/0123"}, "URL-safe base64"},
+		{[]string{"-bootstrap-key", `fmcp_chosen"by\a"user"0123`}, "URL-safe base64"},
 		{[]string{"-default-server-role", "admin"}, "-default-server-role"},
 		{[]string{"-rate-limit", "-1"}, "-rate-limit"},
 		{[]string{"-rate-limit", "many"}, "-rate-limit"},
@@ -127,6 +129,20 @@ func TestBadFlags(t *testing.T) {
 				t.Errorf("stdout = %q", stdout.String())
 			}
 		})
+	}
+}
+
+// TestRefusedBootstrapKeyIsNotEchoed: a refused key may still be a real one
+// with a typo, so the error says what is wrong without quoting it.
+func TestRefusedBootstrapKeyIsNotEchoed(t *testing.T) {
+	for _, key := range []string{"fmcp_chosen/by/a/user/0123", "fmcp_short", "sk_0123456789abcdefghijkl"} {
+		var stderr bytes.Buffer
+		if err := run([]string{"-bootstrap-key", key}, io.Discard, &stderr, nil); !errors.Is(err, errUsage) {
+			t.Fatalf("run = %v, want a usage error", err)
+		}
+		if random := key[5:]; strings.Contains(stderr.String(), random) {
+			t.Errorf("stderr quotes the refused key %q:\n%s", key, stderr.String())
+		}
 	}
 }
 
