@@ -2,14 +2,16 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxBodyBytes caps request bodies; every valid request is far smaller.
@@ -78,24 +80,33 @@ func bodyReadError(err error) error {
 // whole first, so a body that is not one JSON object is reported as such,
 // without a field; only then does a failure name the field at fault. An empty
 // body counts as {} so that "name is required" beats "unexpected end of input".
+//
+// Decoding is strict, so that a proxy or an audit log that reads the body
+// reads the request the server acts on: field names match exactly (NAME is
+// not name), a field may appear only once, unknown fields are refused, and
+// strings must be valid UTF-8 (no lone surrogate such as \ud800), where
+// encoding/json would quietly put U+FFFD in their place. JSON v2
+// (go-json-experiment/json, the mirror of encoding/json/v2) does all of this
+// by default.
 func decodeBody(body []byte, dst any) error {
 	body = trimJSONSpace(body)
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	if !json.Valid(body) {
-		var syntaxErr *json.SyntaxError
-		if errors.As(json.Unmarshal(body, new(json.RawMessage)), &syntaxErr) {
-			return invalidBody("request body is not valid JSON (at byte %d): %s", syntaxErr.Offset, syntaxErr.Error())
+	// A duplicate field and invalid UTF-8 are faults of one field, reported
+	// with its name below; here only the shape of the whole body counts.
+	var whole jsontext.Value
+	if err := json.Unmarshal(body, &whole, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)); err != nil {
+		var syntaxErr *jsontext.SyntacticError
+		if errors.As(err, &syntaxErr) {
+			return invalidBody("request body is not valid JSON (at byte %d): %s", syntaxErr.ByteOffset, syntaxErr.Err)
 		}
 		return invalidBody("request body is not valid JSON")
 	}
-	if body[0] != '{' {
+	if whole.Kind() != '{' {
 		return invalidBody("request body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(true)); err != nil {
 		return decodeError(err, dst)
 	}
 	return nil
@@ -106,22 +117,52 @@ func decodeBody(body []byte, dst any) error {
 // U+00A0, ...) that make a body invalid JSON.
 func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
 
+// decodeError names the field at fault: the first member of the path that
+// JSON v2 reports, so a bad element of capabilities names capabilities. The
+// body's syntax was checked before, so a syntax error here is a duplicate
+// field or a string that is not valid UTF-8.
 func decodeError(err error, dst any) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		if typeErr.Field == "" {
-			return invalidBody("request body must be a JSON object")
-		}
-		return invalidField(typeErr.Field, "%s must be %s", typeErr.Field, jsonKind(fieldType(dst, typeErr.Field, typeErr.Type)))
+	var (
+		syntaxErr   *jsontext.SyntacticError
+		semanticErr *json.SemanticError
+	)
+	switch {
+	case errors.As(err, &syntaxErr) && errors.Is(syntaxErr.Err, jsontext.ErrDuplicateName):
+		field := topField(syntaxErr.JSONPointer)
+		return invalidField(field, "%s appears more than once in the request body; send each field once", quoteMember(syntaxErr.JSONPointer))
+	case errors.As(err, &syntaxErr) && syntaxErr.JSONPointer == "":
+		// A member name that is not valid UTF-8: there is no name to give.
+		return invalidBody("request body is not valid JSON: a field name is not valid UTF-8 (at byte %d)", syntaxErr.ByteOffset)
+	case errors.As(err, &syntaxErr):
+		field := topField(syntaxErr.JSONPointer)
+		return invalidField(field, "%s is not valid UTF-8 (a lone surrogate such as \\ud800 is not a character either)", quoteMember(syntaxErr.JSONPointer))
+	case errors.As(err, &semanticErr) && errors.Is(semanticErr.Err, json.ErrUnknownName):
+		field := topField(semanticErr.JSONPointer)
+		return invalidField(field, "unknown field %q (field names are case-sensitive); accepted fields are: %s",
+			field, strings.Join(jsonFieldNames(dst), ", "))
+	case errors.As(err, &semanticErr) && semanticErr.JSONPointer != "":
+		field := topField(semanticErr.JSONPointer)
+		return invalidField(field, "%s must be %s", field, jsonKind(fieldType(dst, field, semanticErr.GoType)))
+	default:
+		return invalidBody("request body could not be decoded: %s", err.Error())
 	}
-	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		field, unquoteErr := strconv.Unquote(quoted)
-		if unquoteErr != nil {
-			field = quoted
-		}
-		return invalidField(field, "unknown field %q; accepted fields are: %s", field, strings.Join(jsonFieldNames(dst), ", "))
+}
+
+// topField is the request field that a JSON pointer starts in.
+func topField(p jsontext.Pointer) string {
+	for token := range p.Tokens() {
+		return token
 	}
-	return invalidBody("request body could not be decoded: %s", err.Error())
+	return ""
+}
+
+// quoteMember names the member a pointer points to: the field, or the field
+// and the path inside it.
+func quoteMember(p jsontext.Pointer) string {
+	if field := topField(p); string(p) != "/"+field {
+		return fmt.Sprintf("%q (at %s)", field, p)
+	}
+	return fmt.Sprintf("%q", topField(p))
 }
 
 func jsonKind(t reflect.Type) string {

@@ -2,9 +2,13 @@ package server
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
 
@@ -14,7 +18,7 @@ import (
 //
 //  1. Origin (protectOrigin): a browser's cross-origin request is a 403.
 //  2. The body (413, 408, 400), read here so that every refusal below can
-//     name the request it refuses.
+//     name the request it refuses; a member named twice is a 400.
 //  3. Authentication (401, with WWW-Authenticate) and the rate limit (429),
 //     as on the API.
 //  4. Concealment: a server the caller may not discover is a 404, before any
@@ -77,11 +81,34 @@ func peekMessage(body []byte) mcpMessage {
 	return mcpMessage{}
 }
 
+// refuseDuplicateMembers refuses a message that names a member twice, at any
+// depth: {"method":"tools/list","method":"tools/call"} reads as one method
+// to a proxy or an audit log that takes the first and as the other to the
+// SDK, which takes the last. The message is still decoded by the SDK's own
+// decoder (see peekMessage); this only makes sure that there is one way to
+// read it. Any other fault of the body is left to the SDK, which refuses it.
+func refuseDuplicateMembers(body []byte) error {
+	err := json.Unmarshal(body, new(jsontext.Value), jsontext.AllowInvalidUTF8(true))
+	var syntaxErr *jsontext.SyntacticError
+	if !errors.As(err, &syntaxErr) || !errors.Is(syntaxErr.Err, jsontext.ErrDuplicateName) {
+		return nil
+	}
+	return &apiError{
+		status:  http.StatusBadRequest,
+		code:    "invalid_request",
+		message: fmt.Sprintf("invalid request: the member %s appears more than once; send each member once", syntaxErr.JSONPointer),
+		details: map[string]any{"member": string(syntaxErr.JSONPointer)},
+	}
+}
+
 // admitMCP runs checks 2 to 5 and hands the request, with its body and the
 // caller's MCP server, to next.
 func (s *Server) admitMCP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := readBody(w, r)
+		if err == nil {
+			err = refuseDuplicateMembers(body)
+		}
 		if err != nil {
 			s.writeMCPError(w, r, jsonrpc.ID{}, err)
 			return
