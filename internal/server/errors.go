@@ -98,11 +98,17 @@ func toAPIError(err error) *apiError {
 			details: map[string]any{"resource": notFound.Resource},
 		}
 	case errors.As(err, &conflict):
+		message := fmt.Sprintf("a %s with %s %q already exists in this organization; choose another %s",
+			humanResource(conflict.Resource), conflict.Field, conflict.Value, conflict.Field)
+		if conflict.Existing != "" && conflict.Existing != conflict.Value {
+			message = fmt.Sprintf("%s %q looks too much like %q, the %s of another %s in this organization "+
+				"(names are compared without regard to case, width, spacing and lookalike characters such as Cyrillic е for e); choose another %s",
+				conflict.Field, conflict.Value, conflict.Existing, conflict.Field, humanResource(conflict.Resource), conflict.Field)
+		}
 		return &apiError{
-			status: http.StatusConflict,
-			code:   "name_conflict",
-			message: fmt.Sprintf("a %s with %s %q already exists in this organization; choose another %s",
-				humanResource(conflict.Resource), conflict.Field, conflict.Value, conflict.Field),
+			status:  http.StatusConflict,
+			code:    "name_conflict",
+			message: message,
 			details: map[string]any{"field": conflict.Field},
 		}
 	case errors.As(err, &keyLimit):

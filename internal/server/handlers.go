@@ -2,6 +2,8 @@ package server
 
 import (
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
 // Handlers answer with an apiResponse (status, body, whether something
@@ -82,6 +84,7 @@ func (s *Server) createServer(c *call) (apiResponse, error) {
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
+	req.Name = names.Normalize(req.Name)
 	if err := firstError(validateServerName(req.Name), validateServerSlug(req.Slug), validateDescription(req.Description)); err != nil {
 		return apiResponse{}, err
 	}
@@ -121,6 +124,7 @@ func (s *Server) updateServer(c *call) (apiResponse, error) {
 		return apiResponse{}, invalidField("slug", "slug is immutable: clients address the server by it; create a new server for a new slug")
 	}
 	if req.Name != nil {
+		*req.Name = names.Normalize(*req.Name)
 		if err := validateServerName(*req.Name); err != nil {
 			return apiResponse{}, err
 		}
@@ -178,6 +182,7 @@ func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
+	req.Name = names.Normalize(req.Name)
 	if err := firstError(validateServiceAccountName(req.Name), validateDescription(req.Description)); err != nil {
 		return apiResponse{}, err
 	}
@@ -240,6 +245,7 @@ func (s *Server) updateServiceAccount(c *call) (apiResponse, error) {
 	}
 	patch := ServiceAccountPatch{Name: req.Name, Description: req.Description, Disabled: req.Disabled}
 	if req.Name != nil {
+		*req.Name = names.Normalize(*req.Name)
 		if err := validateServiceAccountName(*req.Name); err != nil {
 			return apiResponse{}, err
 		}

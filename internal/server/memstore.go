@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
 // memoryStore is the in-memory Store. One RWMutex guards everything, which
@@ -17,8 +19,8 @@ type memoryStore struct {
 	orgs            map[string]Organization
 	users           map[string]User
 	serviceAccounts map[string]ServiceAccount
-	// saIDByName indexes service accounts by nameKey, so the uniqueness check of
-	// a create or rename does not scan every account.
+	// saIDByName indexes service accounts by nameKey (the folded name), so
+	// the uniqueness check of a create or rename does not scan every account.
 	saIDByName    map[string]string
 	keys          map[string]APIKey
 	keyIDByHash   map[[32]byte]string
@@ -153,8 +155,8 @@ func (m *memoryStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey
 	if _, ok := m.orgs[sa.OrganizationID]; !ok {
 		return &NotFoundError{Resource: resourceOrganization}
 	}
-	if m.serviceAccountNameTaken(sa.OrganizationID, sa.Name, "") {
-		return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: sa.Name}
+	if err := m.serviceAccountNameConflict(sa.OrganizationID, sa.Name, ""); err != nil {
+		return err
 	}
 	if initialKey != nil {
 		if _, taken := m.keyIDByHash[initialKey.SecretHash]; taken {
@@ -202,8 +204,10 @@ func (m *memoryStore) UpdateServiceAccount(orgID, id string, patch ServiceAccoun
 	if updated == sa {
 		return sa, false, nil
 	}
-	if updated.Name != sa.Name && m.serviceAccountNameTaken(orgID, updated.Name, id) {
-		return ServiceAccount{}, false, &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: updated.Name}
+	if updated.Name != sa.Name {
+		if err := m.serviceAccountNameConflict(orgID, updated.Name, id); err != nil {
+			return ServiceAccount{}, false, err
+		}
 	}
 	updated.UpdatedAt = at
 	m.serviceAccounts[id] = updated
@@ -545,15 +549,15 @@ func (m *memoryStore) server(orgID, id string) (MCPServer, error) {
 	return srv, nil
 }
 
-// serverConflict reports another server of srv's organization with srv's
-// name or slug.
+// serverConflict reports another server of srv's organization whose name
+// looks like srv's (see names.Fold), or with srv's slug.
 func (m *memoryStore) serverConflict(srv MCPServer) error {
 	for _, other := range m.servers {
 		if other.OrganizationID != srv.OrganizationID || other.ID == srv.ID {
 			continue
 		}
-		if other.Name == srv.Name {
-			return &ConflictError{Resource: resourceServer, Field: "name", Value: srv.Name}
+		if names.Fold(other.Name) == names.Fold(srv.Name) {
+			return &ConflictError{Resource: resourceServer, Field: "name", Value: srv.Name, Existing: other.Name}
 		}
 		if other.Slug == srv.Slug {
 			return &ConflictError{Resource: resourceServer, Field: "slug", Value: srv.Slug}
@@ -576,12 +580,17 @@ func (m *memoryStore) serverGrant(orgID, serviceAccountID, serverID string) (Gra
 	return grant, nil
 }
 
-func (m *memoryStore) serviceAccountNameTaken(orgID, name, exceptID string) bool {
+// serviceAccountNameConflict reports another account of the organization
+// whose name looks like name (see names.Fold).
+func (m *memoryStore) serviceAccountNameConflict(orgID, name, exceptID string) error {
 	id, ok := m.saIDByName[nameKey(orgID, name)]
-	return ok && id != exceptID
+	if !ok || id == exceptID {
+		return nil
+	}
+	return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: name, Existing: m.serviceAccounts[id].Name}
 }
 
-func nameKey(orgID, name string) string { return orgID + "\x00" + name }
+func nameKey(orgID, name string) string { return orgID + "\x00" + names.Fold(name) }
 
 func (m *memoryStore) ownedKeys(ownerID string) []APIKey {
 	list := []APIKey{}

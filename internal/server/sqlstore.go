@@ -573,7 +573,7 @@ func (s *sqliteStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey
 			return err
 		}
 		if taken {
-			return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: sa.Name}
+			return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: sa.Name, Existing: sa.Name}
 		}
 		if _, err := q.ExecContext(ctxBackground, `INSERT INTO service_accounts (`+serviceAccountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			sa.ID, sa.OrganizationID, sa.Name, sa.Description, string(sa.Role), sa.Disabled, sqlTime(sa.CreatedAt), sqlTime(sa.UpdatedAt)); err != nil {
@@ -622,7 +622,7 @@ func (s *sqliteStore) UpdateServiceAccount(orgID, id string, patch ServiceAccoun
 				return err
 			}
 			if taken {
-				return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: updated.Name}
+				return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: updated.Name, Existing: updated.Name}
 			}
 		}
 		updated.UpdatedAt, changed = at, true

@@ -186,15 +186,21 @@ func (e *NotFoundError) Error() string { return e.Resource + " not found" }
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // ConflictError says which field of which kind of object holds a value that
-// is already in use.
+// is already in use. Names are compared folded (see names.Fold), so Existing,
+// the value of the object that holds it, may look like Value without being
+// equal to it.
 type ConflictError struct {
 	Resource string
 	Field    string
 	Value    string
+	Existing string
 }
 
 // Error names the field and the value in use.
 func (e *ConflictError) Error() string {
+	if e.Existing != "" && e.Existing != e.Value {
+		return fmt.Sprintf("%s %s %q looks like %q, which is already in use", e.Resource, e.Field, e.Value, e.Existing)
+	}
 	return fmt.Sprintf("%s %s %q is already in use", e.Resource, e.Field, e.Value)
 }
 

@@ -231,7 +231,7 @@ func TestStoreServiceAccounts(t *testing.T) {
 
 		var conflict *ConflictError
 		if err := st.CreateServiceAccount(ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "a"}, nil); !errors.As(err, &conflict) ||
-			*conflict != (ConflictError{Resource: resourceServiceAccount, Field: "name", Value: "a"}) {
+			*conflict != (ConflictError{Resource: resourceServiceAccount, Field: "name", Value: "a", Existing: "a"}) {
 			t.Errorf("a taken name: %v", err)
 		}
 		wantNotFound(t, st.CreateServiceAccount(ServiceAccount{ID: newID("sa_"), OrganizationID: "org_missing", Name: "c"}, nil), resourceOrganization)
