@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -156,5 +157,50 @@ func TestLastUsedIsCoarse(t *testing.T) {
 	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
 	if got := lastUsed(); got != "2030-01-02T15:05:05Z" {
 		t.Errorf("last_used_at = %s, want it updated after a minute", got)
+	}
+}
+
+// TestTwoAuthorizationHeaders: the first header used to win, so a proxy that
+// checked the last one and the server could act for different callers. Two
+// are a 400 on the API and the MCP endpoint, whichever key comes first.
+func TestTwoAuthorizationHeaders(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	viewer := e.actor(RoleViewer)
+	weather := e.serverID("weather")
+	for _, keys := range [][2]string{{e.srv.BootstrapKey(), viewer.key}, {viewer.key, e.srv.BootstrapKey()}, {"x", e.srv.BootstrapKey()}} {
+		for _, target := range []struct{ method, path, body string }{
+			{http.MethodGet, "/api/v0/me", ""},
+			{http.MethodPost, saCollection, `{"name":"smuggled","role":"admin"}`},
+			{http.MethodPost, mcpPathPrefix + weather, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`},
+		} {
+			req, err := http.NewRequest(target.method, e.srv.URL()+target.path, strings.NewReader(target.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Add("Authorization", "Bearer "+keys[0])
+			req.Header.Add("Authorization", "Bearer "+keys[1])
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", mcpAccept)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Authorization") {
+				t.Errorf("%s %s: status %d, body %s; want 400 naming Authorization", target.method, target.path, resp.StatusCode, body)
+			}
+			for _, key := range keys {
+				if len(key) > 8 && strings.Contains(string(body), key) {
+					t.Errorf("the refusal quotes a key: %s", body)
+				}
+			}
+		}
+	}
+	for _, sa := range e.srv.Store().Snapshot().ServiceAccounts {
+		if sa.Name == "smuggled" {
+			t.Error("a request with two Authorization headers created a service account")
+		}
 	}
 }

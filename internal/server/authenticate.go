@@ -40,6 +40,16 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) (*call, error)
 // authenticate evaluates the bearer key against current state on every
 // request, so revocation, expiry and disabling take effect immediately.
 func (s *Server) authenticate(r *http.Request, now time.Time) (Actor, error) {
+	if n := len(r.Header.Values("Authorization")); n > 1 {
+		// Which one counts would be up to each hop: a proxy may check the
+		// first while another reads the last.
+		return Actor{}, &apiError{
+			status:  http.StatusBadRequest,
+			code:    "invalid_request",
+			message: fmt.Sprintf("the request has %d Authorization headers; send exactly one: Authorization: Bearer fmcp_...", n),
+			details: map[string]any{"field": "Authorization"},
+		}
+	}
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		return Actor{}, unauthenticated("missing API key: send the header Authorization: Bearer fmcp_...")
