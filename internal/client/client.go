@@ -64,6 +64,7 @@ type Client struct {
 	log       Logger
 	retryable *retryablehttp.Client
 	clock     serverClock
+	redact    redactor
 	// pacer is shared by every client of this process for the same endpoint
 	// and organization (pacing.go).
 	pacer *pacer
@@ -89,6 +90,7 @@ func New(cfg Config) (*Client, error) {
 		ua:     cfg.UserAgent,
 		max:    cfg.MaxRetries,
 		log:    cfg.Logger,
+		redact: redactor{apiKey: cfg.APIKey},
 	}
 	if c.org == "" {
 		c.org = CurrentOrganization
@@ -234,7 +236,7 @@ func (c *Client) doWith(ctx context.Context, method, path string, query url.Valu
 		return err
 	}
 	if status < 200 || status > 299 {
-		apiErr := decodeAPIError(method, path, status, data)
+		apiErr := c.decodeAPIError(method, path, status, data)
 		if status == http.StatusUnauthorized {
 			apiErr.MaskedAPIKey = maskAPIKey(c.apiKey)
 		}
@@ -282,13 +284,13 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return 0, nil, fmt.Errorf("%s %s: %w", method, path, ctxErr)
 		}
-		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
+		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: c.redact.error(err)}
 	}
 	defer func() { _ = resp.Body.Close() }()
 	c.clock.observe(resp.Header.Get("Date"))
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: err}
+		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: c.redact.error(err)}
 	}
 	return resp.StatusCode, data, nil
 }
@@ -302,7 +304,9 @@ func bodyOrNil(b []byte) any {
 	return bytes.NewReader(b)
 }
 
-func decodeAPIError(method, path string, status int, data []byte) *APIError {
+// decodeAPIError reads an error body. Its message and details are the
+// server's words, so they are masked (redact.go) before anyone sees them.
+func (c *Client) decodeAPIError(method, path string, status int, data []byte) *APIError {
 	var envelope struct {
 		Error struct {
 			Code    string          `json:"code"`
@@ -312,9 +316,9 @@ func decodeAPIError(method, path string, status int, data []byte) *APIError {
 	}
 	apiErr := &APIError{StatusCode: status, Method: method, Path: path}
 	if json.Unmarshal(data, &envelope) == nil {
-		apiErr.Code = envelope.Error.Code
-		apiErr.Message = envelope.Error.Message
-		apiErr.Details = envelope.Error.Details
+		apiErr.Code = c.redact.text(envelope.Error.Code)
+		apiErr.Message = c.redact.text(envelope.Error.Message)
+		apiErr.Details = c.redact.json(envelope.Error.Details)
 	}
 	return apiErr
 }

@@ -1,8 +1,12 @@
 package provider
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -75,4 +79,62 @@ func TestAccSecrets_neverInTraceLogs(t *testing.T) {
 		}
 	}
 	t.Logf("TRACE log: %d bytes in %d file(s); 0 occurrences of the api_key and of %d key secrets", len(text), len(logs), 2)
+}
+
+// TestAccSecrets_hostileServerEchoesTheKey is the attack that found the leak:
+// a server whose 400 echoes the Authorization header put "bad key Bearer
+// fmcp_..." into the plan's output and the TRACE log. The diagnostic now shows
+// the server's words with the key masked, and the log holds no key. It sets
+// process-wide environment variables, so it must not run in parallel.
+func TestAccSecrets_hostileServerEchoesTheKey(t *testing.T) {
+	logDir := t.TempDir()
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(logDir, "%s.log"))
+	const key = "fmcp_HostileServerTestKeyThatMustNeverShow000000"
+	const bystander = "fmcp_SomeoneElsesKeyTheServerAlsoQuotes0000000"
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		echoed := r.Header.Get("Authorization")
+		body, _ := json.Marshal(map[string]any{"error": map[string]any{
+			"code":    "invalid_request",
+			"message": "bad key " + echoed + " (the last caller sent Bearer " + bystander + ")",
+			"details": map[string]any{"field": "Authorization", "received": echoed},
+		}})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(hostile.Close)
+	t.Setenv(envEndpoint, hostile.URL)
+	t.Setenv(envAPIKey, key)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      `data "horizon_current_actor" "me" {}`,
+			ExpectError: regexp.MustCompile(`bad\s+key\s+Bearer\s+fmcp_REDACTED\s+\(the\s+last\s+caller\s+sent\s+Bearer\s+fmcp_REDACTED\)`),
+		}},
+	})
+
+	logs, err := filepath.Glob(filepath.Join(logDir, "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no TRACE log was written to %s (err=%v)", logDir, err)
+	}
+	var all strings.Builder
+	for _, f := range logs {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(data)
+	}
+	text := all.String()
+	if !strings.Contains(text, "Horizon API response") || !strings.Contains(text, "bad key Bearer fmcp_REDACTED") {
+		t.Errorf("the TRACE log (%d bytes) lacks the request or the diagnostic: it does not capture what it should", len(text))
+	}
+	for name, secret := range map[string]string{"provider api_key": key, "bystander's key": bystander} {
+		if n := strings.Count(text, strings.TrimPrefix(secret, apiKeyPrefix)); n != 0 {
+			t.Errorf("the %s appears %d times in the TRACE log", name, n)
+		}
+	}
 }
