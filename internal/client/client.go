@@ -288,14 +288,35 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 	}
 	defer func() { _ = resp.Body.Close() }()
 	c.clock.observe(resp.Header.Get("Date"))
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	// One byte more than the limit tells a response at the limit from a
+	// larger one, which would otherwise be cut off and fail to decode as
+	// "unexpected end of JSON input".
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
 		return 0, nil, &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: budget.attempts(), Err: c.redact.error(err)}
+	}
+	if len(data) > maxResponseBytes {
+		return 0, nil, &ResponseTooLargeError{Method: method, Path: path, StatusCode: resp.StatusCode, Limit: maxResponseBytes}
 	}
 	return resp.StatusCode, data, nil
 }
 
+// maxResponseBytes bounds what the client reads of one response; Horizon's
+// largest (a list of every service account) is far smaller.
 const maxResponseBytes = 16 << 20
+
+// ResponseTooLargeError is returned when a response body is larger than the
+// client reads.
+type ResponseTooLargeError struct {
+	Method, Path string
+	StatusCode   int
+	Limit        int
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("%s %s: the HTTP %d response is larger than %d MiB, the most this client reads of one response; "+
+		"check that the endpoint is a Horizon API", e.Method, e.Path, e.StatusCode, e.Limit>>20)
+}
 
 func bodyOrNil(b []byte) any {
 	if b == nil {

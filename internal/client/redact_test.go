@@ -99,3 +99,21 @@ func TestMalformedResponseIsRedacted(t *testing.T) {
 		t.Errorf("transport error %q quotes the key", err)
 	}
 }
+
+// TestResponseOverTheSizeLimit: a body larger than the client reads used to
+// be cut off and fail as "unexpected end of JSON input".
+func TestResponseOverTheSizeLimit(t *testing.T) {
+	t.Parallel()
+	huge := `{"id":"sa_a","name":"` + strings.Repeat("a", maxResponseBytes) + `"}`
+	atLimit := `{"id":"sa_a","name":"` + strings.Repeat("a", maxResponseBytes-len(`{"id":"sa_a","name":""}`)) + `"}`
+	srv, _ := scriptedServer(t, reply{status: http.StatusOK, body: huge}, reply{status: http.StatusOK, body: atLimit})
+	c := newTestClient(t, srv.URL)
+	_, err := c.GetServiceAccount(t.Context(), "sa_a")
+	var tooLarge *ResponseTooLargeError
+	if !errors.As(err, &tooLarge) || !strings.Contains(err.Error(), "larger than 16 MiB") || strings.Contains(err.Error(), "unexpected end") {
+		t.Fatalf("err = %v, want one that says the response is over the limit", err)
+	}
+	if _, err := c.GetServiceAccount(t.Context(), "sa_a"); err != nil {
+		t.Fatalf("a response of exactly the limit: %v", err)
+	}
+}
