@@ -70,6 +70,8 @@ func (p *horizonProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Horizon API, such as `https://horizon.example.com`. " +
+					"A plain `http://` endpoint on a host other than this machine's loopback gets a warning at plan time, " +
+					"since every request would carry the API key unencrypted. " +
 					"May also be set with the `" + envEndpoint + "` environment variable.",
 				Optional:   true,
 				Validators: []validator.String{endpointValidator()},
@@ -133,6 +135,8 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 				"for example https://horizon.example.com (or the HORIZON_ENDPOINT line the reference server prints).")
 	} else if problem := checkEndpoint(endpoint); problem != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid Horizon Endpoint", problem)
+	} else if warning := checkTransport(endpoint); warning != "" {
+		resp.Diagnostics.AddAttributeWarning(path.Root("endpoint"), "Unencrypted Horizon Endpoint", warning)
 	}
 	if apiKey == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing Horizon API Key",

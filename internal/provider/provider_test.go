@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
@@ -123,3 +124,38 @@ func phrases(parts ...string) *regexp.Regexp {
 
 // bg is the context for checks that run outside a test's own goroutine.
 func bg() context.Context { return context.Background() }
+
+// configureProvider serves a fresh provider as Terraform does and configures it
+// with attrs (attribute name to a string or an int64); every other attribute
+// of the provider's schema is null, so the configuration has the schema's
+// shape whatever attributes it gains.
+func configureProvider(t *testing.T, attrs map[string]any) (tfprotov6.ProviderServer, *tfprotov6.ConfigureProviderResponse) {
+	t.Helper()
+	ctx := t.Context()
+	srv, err := NewServer("test")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil || schema.Provider == nil {
+		t.Fatalf("provider schema: %v %v", err, schema)
+	}
+	values := map[string]tftypes.Value{}
+	for _, attr := range schema.Provider.Block.Attributes {
+		values[attr.Name] = tftypes.NewValue(attr.Type, attrs[attr.Name])
+		delete(attrs, attr.Name)
+	}
+	if len(attrs) > 0 {
+		t.Fatalf("the provider has no attributes %v", attrs)
+	}
+	configType := schema.Provider.ValueType()
+	config, err := tfprotov6.NewDynamicValue(configType, tftypes.NewValue(configType, values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: &config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, resp
+}

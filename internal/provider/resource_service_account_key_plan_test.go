@@ -441,26 +441,9 @@ type protoProvider struct {
 
 func (e *testEnv) protoProvider(t *testing.T) *protoProvider {
 	t.Helper()
-	ctx := t.Context()
-	srv, err := NewServer("test")()
-	if err != nil {
-		t.Fatal(err)
-	}
-	configType := tftypes.Object{AttributeTypes: map[string]tftypes.Type{
-		"endpoint": tftypes.String, "api_key": tftypes.String, "organization_id": tftypes.String, "max_retries": tftypes.Number,
-	}}
-	config, err := tfprotov6.NewDynamicValue(configType, tftypes.NewValue(configType, map[string]tftypes.Value{
-		"endpoint":        tftypes.NewValue(tftypes.String, e.srv.URL()),
-		"api_key":         tftypes.NewValue(tftypes.String, e.srv.BootstrapKey()),
-		"organization_id": tftypes.NewValue(tftypes.String, nil),
-		"max_retries":     tftypes.NewValue(tftypes.Number, nil),
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: &config})
-	if err != nil || len(resp.Diagnostics) > 0 {
-		t.Fatalf("configure: %v %v", err, resp.Diagnostics)
+	srv, resp := configureProvider(t, map[string]any{"endpoint": e.srv.URL(), "api_key": e.srv.BootstrapKey()})
+	if len(resp.Diagnostics) > 0 {
+		t.Fatalf("configure: %v", diagnosticsText(resp.Diagnostics))
 	}
 	return &protoProvider{server: srv}
 }
