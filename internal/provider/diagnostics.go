@@ -111,6 +111,9 @@ type nameTaken struct {
 	// noun is the kind of object ("service account"); holder the id of the
 	// one that has the name, "" when it could not be found.
 	noun, holder string
+	// lookalike is the holder's name when it is not this one but looks like
+	// it: Horizon compares names folded (internal/names).
+	lookalike string
 	// updating is set when the object exists and was being changed: it
 	// cannot be imported over the holder, only given another name.
 	updating bool
@@ -126,6 +129,11 @@ func nameTakenDiagnostic(n nameTaken) diag.Diagnostic {
 	}
 	detail := fmt.Sprintf("Could not %s: %s already has this %s, and no two %ss of an organization share one. ",
 		n.action, holder, n.attribute, n.noun)
+	if n.lookalike != "" {
+		detail = fmt.Sprintf("Could not %s: %s is named %q, which looks like this name: Horizon compares names without regard "+
+			"to case, width and lookalike characters (such as a Cyrillic е for an e), and no two %ss of an organization share one. ",
+			n.action, holder, n.lookalike, n.noun)
+	}
 	switch {
 	case n.updating && n.holder != "":
 		detail += fmt.Sprintf("Choose another %s, or rename or delete %s first.", n.attribute, holder)

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
 var (
@@ -33,7 +34,7 @@ var serverSlug = patternName{
 
 const maxServerNameLength = 64
 
-var serverName = printableName{what: "server", example: "Weather", max: maxServerNameLength}
+var serverName = printableName{what: "server", example: "Weather", max: maxServerNameLength, stored: true}
 
 type serverResource struct {
 	withIdentity
@@ -81,7 +82,9 @@ func (r *serverResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Display name, unique in the organization: 1 to %d printable characters. "+
+				MarkdownDescription: fmt.Sprintf("Display name, unique in the organization: 1 to %d printable characters, "+
+					"without leading or trailing spaces. Horizon compares names without regard to case, width and lookalike "+
+					"characters, so `Wеather` with a Cyrillic `е` is taken when `Weather` exists. "+
 					"Renaming updates the server in place.", maxServerNameLength),
 				Required:   true,
 				Validators: []validator.String{serverName.validator()},
@@ -211,20 +214,21 @@ func (r *serverResource) diagnostic(ctx context.Context, action string, planned 
 	if field != "slug" {
 		field = "name"
 	}
-	holder := ""
+	n := nameTaken{attribute: field, summary: "Server " + titleCase(field) + " Taken", action: action, noun: "server", updating: self != ""}
 	if servers, err := r.client.ListServers(ctx); err == nil {
 		for _, s := range servers {
-			taken := s.Name == planned.Name.ValueString()
+			// Horizon compares names folded, slugs as they are.
+			taken := names.Fold(s.Name) == names.Fold(planned.Name.ValueString())
 			if field == "slug" {
 				taken = s.Slug == planned.Slug.ValueString()
 			}
 			if taken && s.ID != self {
-				holder = s.ID
+				n.holder = s.ID
+				if field == "name" && s.Name != planned.Name.ValueString() {
+					n.lookalike = s.Name
+				}
 			}
 		}
 	}
-	return nameTakenDiagnostic(nameTaken{
-		attribute: field, summary: "Server " + titleCase(field) + " Taken", action: action,
-		noun: "server", holder: holder, updating: self != "",
-	})
+	return nameTakenDiagnostic(n)
 }

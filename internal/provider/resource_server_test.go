@@ -194,6 +194,18 @@ func TestAccServer_validation(t *testing.T) {
 				ExpectError: phrases("Server Name Taken", "server "+weather.ID+" already has this name"),
 			},
 			{
+				// Horizon would store " Billing " as "Billing", and Terraform
+				// would then fail the apply with an inconsistent result.
+				Config:      env.config(serverConfig(" Billing ", "billing", "")),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Name.*would be stored by Horizon as "Billing"`),
+			},
+			{
+				// A Cyrillic е: the seeded Weather's lookalike.
+				Config:      env.config(serverConfig("W\u0435ather", "weather-2", "")),
+				ExpectError: regexp.MustCompile(`(?s)Server Name Taken.*server\s+srv_\w+\s+is\s+named\s+"Weather",\s+which\s+looks\s+like\s+this\s+name.*import`),
+			},
+			{
 				ResourceName:  serverAddr,
 				Config:        env.config(serverConfig("Billing", "billing", "")),
 				ImportState:   true,

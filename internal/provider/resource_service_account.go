@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
 var (
@@ -256,18 +257,19 @@ func (r *serviceAccountResource) diagnostic(ctx context.Context, action, name, s
 	if !ok || apiErr.Code != client.CodeNameConflict {
 		return apiErrorDiagnostic(action, err)
 	}
-	holder := ""
+	n := nameTaken{attribute: "name", summary: "Service Account Name Taken", action: action, noun: "service account", updating: self != ""}
 	if accounts, err := r.client.ListServiceAccounts(ctx); err == nil {
 		for _, sa := range accounts {
-			if sa.Name == name && sa.ID != self {
-				holder = sa.ID
+			// Horizon compares names folded: the holder may spell it otherwise.
+			if names.Fold(sa.Name) == names.Fold(name) && sa.ID != self {
+				n.holder = sa.ID
+				if sa.Name != name {
+					n.lookalike = sa.Name
+				}
 			}
 		}
 	}
-	return nameTakenDiagnostic(nameTaken{
-		attribute: "name", summary: "Service Account Name Taken", action: action,
-		noun: "service account", holder: holder, updating: self != "",
-	})
+	return nameTakenDiagnostic(n)
 }
 
 // changedString returns the planned value when it differs from the state, for a PATCH body.

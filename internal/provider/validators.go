@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
 // Enumerations live here once, or in the client when its API types hold them
@@ -136,10 +137,14 @@ func rfc3339Validator() validator.String {
 }
 
 // printableName is Horizon's rule for the name of a key or a server: 1 to
-// max printable characters.
+// max printable characters. A server's name is unique, and Horizon stores it
+// normalized (internal/names): stored says so, and the name must then be in
+// that form already, or Terraform would see Horizon change it and fail the
+// apply with an inconsistent result.
 type printableName struct {
 	what, example string
 	max           int
+	stored        bool
 }
 
 func (n printableName) check(v string) string {
@@ -153,6 +158,10 @@ func (n printableName) check(v string) string {
 		if !unicode.IsPrint(r) {
 			return fmt.Sprintf("%q contains a control or non-printable character; use printable characters only.", v)
 		}
+	}
+	if n.stored && !names.IsNormal(v) {
+		return fmt.Sprintf("%q would be stored by Horizon as %q (without leading or trailing white space, in Unicode NFC); "+
+			"write it that way.", v, names.Normalize(v))
 	}
 	return ""
 }
