@@ -118,6 +118,7 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) bool {
 	case <-s.draining.Done():
 	case <-r.Context().Done():
 	}
+	s.startWriteClock(w)
 	return r.Context().Err() == nil
 }
 
@@ -148,6 +149,7 @@ func (s *Server) loseCommittedResponse(w http.ResponseWriter, status int) bool {
 		case <-time.After(s.commitLatency):
 		case <-s.stopping.Done():
 		}
+		s.startWriteClock(w)
 	}
 	if !s.faults.dropResponse() {
 		return false

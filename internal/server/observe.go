@@ -15,6 +15,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		start := time.Now()
+		s.startWriteClock(w)
 		// The Date header tells clients the server's time, by which keys
 		// expire; it follows the injected clock so tests see their own time.
 		w.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))

@@ -44,10 +44,13 @@ type Server struct {
 	latency time.Duration
 	// commitLatency holds the response of a committed change (WithCommitLatency).
 	commitLatency time.Duration
-	draining      context.Context
-	drain         context.CancelFunc
-	stopping      context.Context
-	stop          context.CancelFunc
+	// writeTimeout bounds each response after its last hold (connections.go).
+	writeTimeout time.Duration
+	conns        connCounter
+	draining     context.Context
+	drain        context.CancelFunc
+	stopping     context.Context
+	stop         context.CancelFunc
 
 	requests  atomic.Int64
 	stopOnce  sync.Once
@@ -72,22 +75,25 @@ type config struct {
 	commitLatency     time.Duration
 	faultSeed         *int64
 	timeouts          httpTimeouts
+	maxConnections    int
 }
 
 // httpTimeouts bound how long a client may take over a request, so a slow or
-// idle client cannot hold a connection (and its goroutine) forever. There is
-// no write timeout: WithLatency may hold a response for as long as a test
-// asks.
+// idle client cannot hold a connection (and its goroutine) forever (see
+// connections.go).
 type httpTimeouts struct {
 	// readHeader bounds reading the request line and headers.
 	readHeader time.Duration
 	// read bounds reading the whole request, body included.
 	read time.Duration
+	// write bounds handling a request and writing its response, counted
+	// from the end of any hold of WithLatency or WithCommitLatency.
+	write time.Duration
 	// idle bounds how long a keep-alive connection waits for its next request.
 	idle time.Duration
 }
 
-var defaultTimeouts = httpTimeouts{readHeader: 10 * time.Second, read: 30 * time.Second, idle: 120 * time.Second}
+var defaultTimeouts = httpTimeouts{readHeader: 10 * time.Second, read: 30 * time.Second, write: 30 * time.Second, idle: 120 * time.Second}
 
 // maxHeaderBytes caps the request line and headers; net/http answers a larger
 // request with 431 (it allows 4 KiB of slack over the limit).
@@ -183,6 +189,7 @@ func New(opts ...Option) (*Server, error) {
 		_ = ln.Close()
 		return nil, err
 	}
+	ln = limitConnections(ln, cfg.maxConnections, &s.conns)
 	go func() {
 		if err := s.httpServer.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("serve", "error", err)
@@ -198,6 +205,7 @@ func newConfig(opts []Option) (*config, error) {
 		clock:             SystemClock{},
 		logOutput:         io.Discard,
 		timeouts:          defaultTimeouts,
+		maxConnections:    defaultMaxConnections,
 	}
 	for _, opt := range opts {
 		opt(cfg)
@@ -236,6 +244,7 @@ func newServer(cfg *config, baseURL string) (*Server, error) {
 		bootstrapKey:  cfg.bootstrapKey,
 		latency:       cfg.latency,
 		commitLatency: cfg.commitLatency,
+		writeTimeout:  cfg.timeouts.write,
 		draining:      draining,
 		drain:         drain,
 		stopping:      stopping,
