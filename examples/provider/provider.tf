@@ -17,4 +17,5 @@ provider "horizon" {
   endpoint    = "https://horizon.example.com"
   api_key     = var.horizon_api_key
   max_retries = 4
+  max_wait    = "5m"
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -38,6 +39,10 @@ type Config struct {
 	OrganizationID string
 	// MaxRetries bounds retries of 5xx and transport errors per request.
 	MaxRetries int
+	// MaxWait bounds how long one request may take before its last attempt
+	// begins: the attempts before it and every wait between them (default
+	// DefaultMaxWait; see retry.go).
+	MaxWait time.Duration
 	// UserAgent is sent with every request.
 	UserAgent string
 	// Logger receives one event per attempt; nil discards them.
@@ -61,6 +66,7 @@ type Client struct {
 	org       string
 	ua        string
 	max       int
+	wait      time.Duration
 	log       Logger
 	retryable *retryablehttp.Client
 	clock     serverClock
@@ -83,12 +89,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries < 0 {
 		return nil, fmt.Errorf("max_retries must be 0 or more, got %d", cfg.MaxRetries)
 	}
+	if cfg.MaxWait < 0 {
+		return nil, fmt.Errorf("the wait budget must be 0 (the default, %s) or more, got %s", DefaultMaxWait, cfg.MaxWait)
+	}
 	c := &Client{
 		base:   base,
 		apiKey: cfg.APIKey,
 		org:    cfg.OrganizationID,
 		ua:     cfg.UserAgent,
 		max:    cfg.MaxRetries,
+		wait:   orDefault(cfg.MaxWait, DefaultMaxWait),
 		log:    cfg.Logger,
 		redact: redactor{apiKey: cfg.APIKey},
 	}
@@ -129,7 +139,7 @@ func New(cfg Config) (*Client, error) {
 	// checkRetry enforces the real budgets; RetryMax only has to stay out of its way.
 	rc.RetryMax = cfg.MaxRetries + maxRateLimitRetries + 1
 	rc.CheckRetry = checkRetry
-	rc.Backoff = backoff
+	rc.Backoff = waitBefore
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	// Every attempt, a retry too, waits for the pacer and teaches it.
 	rc.RequestLogHook = c.beforeAttempt
@@ -149,9 +159,21 @@ func orDefault(v, def time.Duration) time.Duration {
 func (c *Client) OrganizationID() string { return c.org }
 
 // beforeAttempt waits for the pacer, then logs the attempt. A context that
-// ends during the wait ends the attempt too, as soon as it starts.
+// ends during the wait ends the attempt too, as soon as it starts. A turn
+// that would come after the request's wait budget ends the request: the
+// attempt is aborted before it is sent.
 func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
-	_ = c.pacer.wait(req.Context(), attempt > 0)
+	b, _ := req.Context().Value(budgetKey{}).(*attemptBudget)
+	var deadline time.Time
+	if b != nil {
+		deadline = b.deadline
+	}
+	var beyond *paceBeyondBudget
+	if err := c.pacer.wait(req.Context(), attempt > 0, deadline); errors.As(err, &beyond) && b != nil {
+		b.outOfBudget(time.Now(), beyond.Error(), beyond.delay, b.lastErr)
+		b.abort()
+		return
+	}
 	if c.log == nil {
 		return
 	}
@@ -261,8 +283,16 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 			return 0, nil, fmt.Errorf("encoding %s %s request: %w", method, path, err)
 		}
 	}
-	budget := &attemptBudget{maxRetries: c.max, idempotent: method != http.MethodPost || withIdempotencyKey}
-	req, err := retryablehttp.NewRequestWithContext(withBudget(ctx, budget), method, target, bodyOrNil(body))
+	start := time.Now()
+	attemptCtx, abort := context.WithCancel(ctx)
+	defer abort()
+	budget := &attemptBudget{
+		maxRetries: c.max, idempotent: method != http.MethodPost || withIdempotencyKey,
+		start: start, deadline: start.Add(c.wait),
+		minWait: c.retryable.RetryWaitMin, maxWait: c.retryable.RetryWaitMax,
+		abort: abort,
+	}
+	req, err := retryablehttp.NewRequestWithContext(withBudget(attemptCtx, budget), method, target, bodyOrNil(body))
 	if err != nil {
 		return 0, nil, fmt.Errorf("building %s %s request: %w", method, path, err)
 	}
@@ -280,6 +310,9 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 	}
 
 	resp, err := c.retryable.Do(req)
+	if budget.exhausted != nil {
+		return 0, nil, c.gaveUp(budget, method, path, resp)
+	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return 0, nil, fmt.Errorf("%s %s: %w", method, path, ctxErr)
@@ -299,6 +332,26 @@ func (c *Client) send(ctx context.Context, method, target, path string, in any, 
 		return 0, nil, &ResponseTooLargeError{Method: method, Path: path, StatusCode: resp.StatusCode, Limit: maxResponseBytes}
 	}
 	return resp.StatusCode, data, nil
+}
+
+// gaveUp completes the error of a request that ran out of its wait budget
+// with the last answer it got, masked like any other.
+func (c *Client) gaveUp(b *attemptBudget, method, path string, resp *http.Response) error {
+	e := b.exhausted
+	e.Method, e.Path = method, path
+	switch {
+	case resp != nil:
+		defer func() { _ = resp.Body.Close() }()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+		e.Last = c.decodeAPIError(method, path, resp.StatusCode, data)
+	case e.Last != nil:
+		e.Last = &TransportError{Method: method, Path: path, Endpoint: c.base.String(), Attempts: e.Attempts, Err: c.redact.error(e.Last)}
+	case b.lastStatus != 0:
+		// The pacer held the retry of an answer whose body is gone.
+		e.Last = &APIError{StatusCode: b.lastStatus, Method: method, Path: path}
+	}
+	e.Reason = c.redact.text(e.Reason)
+	return e
 }
 
 // maxResponseBytes bounds what the client reads of one response; Horizon's

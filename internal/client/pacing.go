@@ -229,9 +229,20 @@ func (p *pacer) admit(now time.Time, retry bool) (time.Duration, *rate.Reservati
 	return r.DelayFrom(now), r, p.changed
 }
 
+// paceBeyondBudget is the answer of wait when the pace asks for a wait that
+// would end after the request's budget.
+type paceBeyondBudget struct {
+	delay time.Duration
+}
+
+func (e *paceBeyondBudget) Error() string {
+	return "the organization's rate limit would hold the request for " + e.delay.Round(time.Millisecond).String()
+}
+
 // wait blocks until the pace allows one more request, or ctx ends. A retry
-// is the retry of a request that was sent.
-func (p *pacer) wait(ctx context.Context, retry bool) error {
+// is the retry of a request that was sent. A wait that would end after
+// deadline (unless zero) is not begun: wait returns a *paceBeyondBudget.
+func (p *pacer) wait(ctx context.Context, retry bool, deadline time.Time) error {
 	select {
 	case p.line <- struct{}{}:
 	case <-ctx.Done():
@@ -239,9 +250,16 @@ func (p *pacer) wait(ctx context.Context, retry bool) error {
 	}
 	defer func() { <-p.line }()
 	for {
-		delay, booked, changed := p.admit(time.Now(), retry)
+		now := time.Now()
+		delay, booked, changed := p.admit(now, retry)
 		if delay <= 0 {
 			return nil
+		}
+		if !deadline.IsZero() && now.Add(delay).After(deadline) {
+			if booked != nil {
+				booked.Cancel()
+			}
+			return &paceBeyondBudget{delay: delay}
 		}
 		timer := time.NewTimer(delay)
 		select {

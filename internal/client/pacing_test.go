@@ -285,7 +285,7 @@ func TestPacerWaitEndsWithItsContext(t *testing.T) {
 	p.observe(time.Now(), http.StatusTooManyRequests, rateLimitHeader("Retry-After", "30"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := p.wait(ctx, false); !errors.Is(err, context.Canceled) {
+	if err := p.wait(ctx, false, time.Time{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("wait = %v, want context.Canceled", err)
 	}
 }

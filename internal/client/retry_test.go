@@ -352,6 +352,7 @@ func TestCheckRetry(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
 			if tc.budget != nil {
+				tc.budget.deadline = time.Now().Add(time.Hour)
 				ctx = withBudget(ctx, tc.budget)
 			}
 			var resp *http.Response
@@ -389,6 +390,36 @@ func TestCheckRetryStopsOnCanceledContext(t *testing.T) {
 func TestBackoff(t *testing.T) {
 	t.Parallel()
 	const minWait, maxWait = 10 * time.Millisecond, 80 * time.Millisecond
+	cases := []struct {
+		name     string
+		attempt  int
+		min, max time.Duration
+	}{
+		{name: "first retry", min: minWait / 2, max: minWait},
+		{name: "third retry", attempt: 2, min: 2 * minWait, max: 4 * minWait},
+		{name: "capped at max", attempt: 10, min: maxWait / 2, max: maxWait},
+		{name: "huge attempt does not overflow", attempt: 200, min: maxWait / 2, max: maxWait},
+		{name: "negative attempt is the first", attempt: -1, min: minWait / 2, max: minWait},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for range 50 {
+				got := backoff(minWait, maxWait, tc.attempt)
+				if got < tc.min || got > tc.max {
+					t.Fatalf("backoff = %s, want within [%s, %s]", got, tc.min, tc.max)
+				}
+			}
+		})
+	}
+}
+
+// TestWaitBefore: a Retry-After is waited as long as it asks, however long:
+// the wait budget, not a cap, decides whether it is waited at all; checkRetry
+// checks the longest wait that waitBefore may choose.
+func TestWaitBefore(t *testing.T) {
+	t.Parallel()
+	const minWait, maxWait = 10 * time.Millisecond, 80 * time.Millisecond
 	response := func(status int, retryAfter string) *http.Response {
 		h := http.Header{}
 		if retryAfter != "" {
@@ -398,30 +429,35 @@ func TestBackoff(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
-		attempt  int
 		resp     *http.Response
 		min, max time.Duration
+		reason   string
 	}{
-		{name: "429 Retry-After seconds", resp: response(429, "3"), min: 3 * time.Second, max: 3 * time.Second},
-		{name: "429 Retry-After 0", resp: response(429, "0"), min: 0, max: 0},
-		{name: "503 Retry-After seconds", resp: response(503, "2"), min: 2 * time.Second, max: 2 * time.Second},
-		{name: "Retry-After capped", resp: response(429, "3600"), min: maxRetryAfter, max: maxRetryAfter},
+		{name: "429 Retry-After seconds", resp: response(429, "3"), min: 3 * time.Second, max: 3 * time.Second, reason: "Retry-After: 3"},
+		{name: "429 Retry-After 0", resp: response(429, "0"), min: 0, max: 0, reason: "Retry-After: 0"},
+		{name: "503 Retry-After seconds", resp: response(503, "2"), min: 2 * time.Second, max: 2 * time.Second, reason: "answered 503"},
+		{name: "a hostile Retry-After is taken at its word", resp: response(429, "999999"), min: 999999 * time.Second, max: 999999 * time.Second, reason: "277h46m39s"},
 		{name: "Retry-After date in the past", resp: response(429, "Mon, 02 Jan 2006 15:04:05 GMT"), min: 0, max: 0},
-		{name: "429 without Retry-After backs off", resp: response(429, ""), min: minWait / 2, max: minWait},
+		{name: "429 without Retry-After backs off", resp: response(429, ""), min: minWait / 2, max: minWait, reason: "backoff"},
 		{name: "429 invalid Retry-After backs off", resp: response(429, "soon"), min: minWait / 2, max: minWait},
-		{name: "500 ignores Retry-After", resp: response(500, "3"), min: minWait / 2, max: minWait},
-		{name: "transport error, first retry", resp: nil, min: minWait / 2, max: minWait},
-		{name: "transport error, third retry", attempt: 2, resp: nil, min: 2 * minWait, max: 4 * minWait},
-		{name: "capped at max", attempt: 10, resp: nil, min: maxWait / 2, max: maxWait},
-		{name: "huge attempt does not overflow", attempt: 200, resp: nil, min: maxWait / 2, max: maxWait},
+		{name: "500 ignores Retry-After", resp: response(500, "3"), min: minWait / 2, max: minWait, reason: "answered 500"},
+		{name: "transport error", resp: nil, min: minWait / 2, max: minWait, reason: "no response"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// The first retry, as retryable counted it.
+			b := &attemptBudget{minWait: minWait, maxWait: maxWait, faults: 1}
+			if tc.resp != nil && tc.resp.StatusCode == http.StatusTooManyRequests {
+				b.faults, b.rateLimited = 0, 1
+			}
+			longest, reason := b.longestWait(tc.resp)
+			if longest != tc.max || !strings.Contains(reason, tc.reason) {
+				t.Fatalf("longestWait = %s, %q; want %s, saying %q", longest, reason, tc.max, tc.reason)
+			}
 			for range 50 {
-				got := backoff(minWait, maxWait, tc.attempt, tc.resp)
-				if got < tc.min || got > tc.max {
-					t.Fatalf("backoff = %s, want within [%s, %s]", got, tc.min, tc.max)
+				if got := waitBefore(minWait, maxWait, 0, tc.resp); got < tc.min || got > tc.max {
+					t.Fatalf("waitBefore = %s, want within [%s, %s]", got, tc.min, tc.max)
 				}
 			}
 		})

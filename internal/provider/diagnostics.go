@@ -18,9 +18,19 @@ import (
 // (action, such as "create service account \"ci\"") and what to do next. Client
 // errors never contain secrets, and neither does anything added here.
 func apiErrorDiagnostic(action string, err error) diag.Diagnostic {
-	var transport *client.TransportError
+	var (
+		transport *client.TransportError
+		budget    *client.WaitBudgetError
+	)
 	apiErr, isAPI := client.AsAPIError(err)
 	switch {
+	case errors.As(err, &budget):
+		return diag.NewErrorDiagnostic("Horizon Request Gave Up Waiting", fmt.Sprintf(
+			"Could not %s: the request gave up after %s and %d attempt(s): %s, which would take it past the %s "+
+				"that the provider waits for one request (max_wait).\n\n"+
+				"Run again later, or lower Terraform's -parallelism when the organization's rate limit is shared; "+
+				"raise max_wait to wait longer.",
+			action, budget.Elapsed.Round(time.Millisecond), budget.Attempts, budget.Reason, budget.Budget))
 	case errors.As(err, &transport) && transport.PlainHTTP():
 		return diag.NewAttributeErrorDiagnostic(path.Root("endpoint"), "Horizon Endpoint Is Not HTTPS", fmt.Sprintf(
 			"Could not %s: the provider's endpoint is %s, but the server there answers in plain HTTP, not TLS, "+

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -30,6 +31,13 @@ const (
 )
 
 const maxMaxRetries = 10
+
+// The bounds of max_wait: a second leaves room for one quick retry, an hour
+// is longer than any rate limit worth waiting out.
+const (
+	minMaxWait = time.Second
+	maxMaxWait = time.Hour
+)
 
 var (
 	_ provider.Provider                       = (*horizonProvider)(nil)
@@ -56,6 +64,7 @@ type providerModel struct {
 	APIKey         types.String `tfsdk:"api_key"`
 	OrganizationID types.String `tfsdk:"organization_id"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	MaxWait        types.String `tfsdk:"max_wait"`
 }
 
 func (p *horizonProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -94,9 +103,18 @@ func (p *horizonProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "How many times a request that failed with a server error (5xx) or a network fault is retried, " +
 					"with exponential backoff. Rate-limited requests (429) are always retried after the `Retry-After` " +
-					"the server asks for and do not count. Defaults to `4`.",
+					"the server asks for and do not count; `max_wait` bounds them all. Defaults to `4`.",
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"max_wait": schema.StringAttribute{
+				MarkdownDescription: "How long one API request may take, retries and waits included, before the provider gives up on it: " +
+					"a Go duration from `" + minMaxWait.String() + "` to `" + maxMaxWait.String() + "`, such as `10m`. " +
+					"No wait for a `Retry-After`, a backoff or the organization's rate limit begins that would end later, so a server " +
+					"that asks for a longer wait fails the request at once, with an error that says how long it waited and why; " +
+					"an attempt already under way is never cut off. Defaults to `" + client.DefaultMaxWait.String() + "`.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator(minMaxWait, maxMaxWait)},
 			},
 		},
 	}
@@ -128,6 +146,11 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
 		maxRetries = cfg.MaxRetries.ValueInt64()
 	}
+	maxWait := client.DefaultMaxWait
+	if !cfg.MaxWait.IsNull() && !cfg.MaxWait.IsUnknown() {
+		// The validator has checked it.
+		maxWait, _ = time.ParseDuration(cfg.MaxWait.ValueString())
+	}
 
 	if endpoint == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Missing Horizon Endpoint",
@@ -158,6 +181,7 @@ func (p *horizonProvider) Configure(ctx context.Context, req provider.ConfigureR
 		APIKey:         apiKey,
 		OrganizationID: orgID,
 		MaxRetries:     int(maxRetries),
+		MaxWait:        maxWait,
 		UserAgent:      "terraform-provider-horizon/" + p.version,
 		Logger:         newTFLogger(apiKey),
 	})

@@ -3,6 +3,8 @@ package provider
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -266,4 +268,55 @@ func closedLoopbackURL(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return "http://" + addr
+}
+
+// TestAccProvider_hostileRetryAfter: a server that answers 429 with
+// Retry-After: 999999 held an apply for half an hour. The request now ends at
+// once, with a diagnostic that says how long it waited and why; max_wait
+// bounds a server that keeps asking for short waits.
+func TestAccProvider_hostileRetryAfter(t *testing.T) {
+	t.Parallel()
+	hostile := func(retryAfter string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", retryAfter)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error":{"code":"rate_limited","message":"slow down","details":{}}}`))
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	provider := func(endpoint, maxWait string) string {
+		wait := ""
+		if maxWait != "" {
+			wait = fmt.Sprintf("max_wait = %q", maxWait)
+		}
+		return fmt.Sprintf(`
+provider "horizon" {
+  endpoint = %q
+  api_key  = "fmcp_aKeyThatOnlyAHostileServerSees000000000000"
+  %s
+}
+data "horizon_current_actor" "me" {}
+`, endpoint, wait)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: provider(hostile("999999"), ""),
+				ExpectError: regexp.MustCompile(`(?s)Horizon Request Gave Up Waiting.*read the current actor.*1\s+attempt.*` +
+					`Retry-After:\s+999999.*5m0s.*max_wait`),
+			},
+			{
+				Config:      provider(hostile("1"), "2s"),
+				ExpectError: regexp.MustCompile(`(?s)Horizon Request Gave Up Waiting.*2\s+attempt\(s\).*Retry-After:\s+1\b.*2s`),
+			},
+			{
+				Config:      provider(hostile("1"), "forever"),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Duration.*"forever" is not a Go duration`),
+			},
+		},
+	})
 }
