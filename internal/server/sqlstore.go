@@ -12,6 +12,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite", pure Go
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
 // sqliteStore keeps the server's state in a SQLite database file, so that a
@@ -37,8 +39,13 @@ type sqliteStore struct {
 }
 
 // sqliteSchemaVersion is the schema this server writes, recorded in the
-// file's user_version. A file with a higher version is refused.
-const sqliteSchemaVersion = 1
+// file's user_version. A file with a higher version is refused; one with a
+// lower version is migrated (migrations).
+//
+// Version 2 stores each unique name's folded form (names.Fold) beside it,
+// unique per organization, so that the database itself refuses a lookalike
+// of an existing name.
+const sqliteSchemaVersion = 2
 
 // sqliteApplicationID marks a file as this server's (PRAGMA application_id,
 // "Hzn1"), so that another program's SQLite database is refused, not changed.
@@ -67,8 +74,9 @@ CREATE TABLE service_accounts (
 	disabled        INTEGER NOT NULL,
 	created_at      INTEGER NOT NULL,
 	updated_at      INTEGER NOT NULL,
-	UNIQUE (organization_id, name)
+	name_fold       TEXT NOT NULL
 );
+CREATE UNIQUE INDEX service_accounts_by_name_fold ON service_accounts (organization_id, name_fold);
 -- owner_id names a user or a service account; the keys of a deleted
 -- account stay, revoked.
 CREATE TABLE api_keys (
@@ -91,9 +99,10 @@ CREATE TABLE mcp_servers (
 	slug            TEXT NOT NULL,
 	description     TEXT NOT NULL,
 	created_at      INTEGER NOT NULL,
-	UNIQUE (organization_id, name),
+	name_fold       TEXT NOT NULL,
 	UNIQUE (organization_id, slug)
 );
+CREATE UNIQUE INDEX mcp_servers_by_name_fold ON mcp_servers (organization_id, name_fold);
 CREATE TABLE server_grants (
 	service_account_id TEXT NOT NULL REFERENCES service_accounts (id) ON DELETE CASCADE,
 	server_id          TEXT NOT NULL REFERENCES mcp_servers (id) ON DELETE CASCADE,
@@ -251,15 +260,74 @@ func (s *sqliteStore) migrate() error {
 		if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 			return err
 		}
-		if version == sqliteSchemaVersion {
+		switch version {
+		case sqliteSchemaVersion:
 			return nil
-		}
-		if _, err := q.ExecContext(ctx, sqliteSchema); err != nil {
-			return fmt.Errorf("data file %s: creating the schema: %w", s.path, err)
+		case 0:
+			if _, err := q.ExecContext(ctx, sqliteSchema); err != nil {
+				return fmt.Errorf("data file %s: creating the schema: %w", s.path, err)
+			}
+		default:
+			for v := version; v < sqliteSchemaVersion; v++ {
+				if err := migrations[v](q); err != nil {
+					return fmt.Errorf("data file %s: migrating schema version %d to %d: %w", s.path, v, v+1, err)
+				}
+			}
 		}
 		_, err := q.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = %d", sqliteApplicationID, sqliteSchemaVersion))
 		return err
 	})
+}
+
+// migrations[v] brings a file of schema version v to v+1.
+var migrations = map[int64]func(querier) error{
+	1: addNameFolds,
+}
+
+// addNameFolds (version 1 to 2) stores the folded names and their unique
+// indexes. A file that already holds two names that look alike cannot take
+// the index, and says which.
+func addNameFolds(q querier) error {
+	for _, table := range []string{"service_accounts", "mcp_servers"} {
+		if _, err := q.ExecContext(ctxBackground, `ALTER TABLE `+table+` ADD COLUMN name_fold TEXT NOT NULL DEFAULT ''`); err != nil {
+			return err
+		}
+		rows, err := q.QueryContext(ctxBackground, `SELECT id, name FROM `+table)
+		if err != nil {
+			return err
+		}
+		folds := map[string]string{}
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				_ = rows.Close()
+				return err
+			}
+			folds[id] = names.Fold(name)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		for id, fold := range folds {
+			if _, err := q.ExecContext(ctxBackground, `UPDATE `+table+` SET name_fold = ? WHERE id = ?`, fold, id); err != nil {
+				return err
+			}
+		}
+		var first, second string
+		err = q.QueryRowContext(ctxBackground, `SELECT a.name, b.name FROM `+table+` a JOIN `+table+` b
+			ON a.organization_id = b.organization_id AND a.name_fold = b.name_fold AND a.id < b.id LIMIT 1`).Scan(&first, &second)
+		if err == nil {
+			return fmt.Errorf("the names %q and %q (%s) look alike, and names must now differ by more than case, width "+
+				"and lookalike characters: rename one of them with the server that wrote the file", first, second, table)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := q.ExecContext(ctxBackground, `CREATE UNIQUE INDEX `+table+`_by_name_fold ON `+table+` (organization_id, name_fold)`); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the database, then releases the file's lock.
@@ -559,8 +627,21 @@ func serviceAccount(q querier, orgID, id string) (ServiceAccount, error) {
 	return sa, err
 }
 
-func serviceAccountNameTaken(q querier, orgID, name, exceptID string) (bool, error) {
-	return exists(q, `SELECT 1 FROM service_accounts WHERE organization_id = ? AND name = ? AND id != ?`, orgID, name, exceptID)
+// nameConflict reports another row of table (service_accounts or
+// mcp_servers) in the organization whose name looks like name: the same
+// names.Fold. The unique index on name_fold refuses it anyway; this check
+// says which name it looks like.
+func nameConflict(q querier, table, resource, orgID, name, exceptID string) error {
+	var existing string
+	err := q.QueryRowContext(ctxBackground, `SELECT name FROM `+table+` WHERE organization_id = ? AND name_fold = ? AND id != ?`,
+		orgID, names.Fold(name), exceptID).Scan(&existing)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return &ConflictError{Resource: resource, Field: "name", Value: name, Existing: existing}
 }
 
 func (s *sqliteStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey) error {
@@ -568,15 +649,11 @@ func (s *sqliteStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey
 		if err := must(q, resourceOrganization, `SELECT 1 FROM organizations WHERE id = ?`, sa.OrganizationID); err != nil {
 			return err
 		}
-		taken, err := serviceAccountNameTaken(q, sa.OrganizationID, sa.Name, "")
-		if err != nil {
+		if err := nameConflict(q, "service_accounts", resourceServiceAccount, sa.OrganizationID, sa.Name, ""); err != nil {
 			return err
 		}
-		if taken {
-			return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: sa.Name, Existing: sa.Name}
-		}
-		if _, err := q.ExecContext(ctxBackground, `INSERT INTO service_accounts (`+serviceAccountColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sa.ID, sa.OrganizationID, sa.Name, sa.Description, string(sa.Role), sa.Disabled, sqlTime(sa.CreatedAt), sqlTime(sa.UpdatedAt)); err != nil {
+		if _, err := q.ExecContext(ctxBackground, `INSERT INTO service_accounts (`+serviceAccountColumns+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sa.ID, sa.OrganizationID, sa.Name, sa.Description, string(sa.Role), sa.Disabled, sqlTime(sa.CreatedAt), sqlTime(sa.UpdatedAt), names.Fold(sa.Name)); err != nil {
 			return err
 		}
 		if initialKey != nil {
@@ -617,17 +694,13 @@ func (s *sqliteStore) UpdateServiceAccount(orgID, id string, patch ServiceAccoun
 			return nil
 		}
 		if updated.Name != sa.Name {
-			taken, err := serviceAccountNameTaken(q, orgID, updated.Name, id)
-			if err != nil {
+			if err := nameConflict(q, "service_accounts", resourceServiceAccount, orgID, updated.Name, id); err != nil {
 				return err
-			}
-			if taken {
-				return &ConflictError{Resource: resourceServiceAccount, Field: "name", Value: updated.Name, Existing: updated.Name}
 			}
 		}
 		updated.UpdatedAt, changed = at, true
-		_, err = q.ExecContext(ctxBackground, `UPDATE service_accounts SET name = ?, description = ?, role = ?, disabled = ?, updated_at = ? WHERE id = ?`,
-			updated.Name, updated.Description, string(updated.Role), updated.Disabled, sqlTime(at), id)
+		_, err = q.ExecContext(ctxBackground, `UPDATE service_accounts SET name = ?, description = ?, role = ?, disabled = ?, updated_at = ?, name_fold = ? WHERE id = ?`,
+			updated.Name, updated.Description, string(updated.Role), updated.Disabled, sqlTime(at), names.Fold(updated.Name), id)
 		return err
 	})
 	if err != nil {
@@ -772,18 +845,18 @@ func mcpServer(q querier, orgID, id string) (MCPServer, error) {
 	return srv, err
 }
 
-// serverConflict reports another server of srv's organization with srv's
-// name or slug.
+// serverConflict reports another server of srv's organization whose name
+// looks like srv's (see names.Fold), or with srv's slug.
 func serverConflict(q querier, srv MCPServer) error {
-	for _, field := range []struct{ name, value string }{{"name", srv.Name}, {"slug", srv.Slug}} {
-		taken, err := exists(q, `SELECT 1 FROM mcp_servers WHERE organization_id = ? AND id != ? AND `+field.name+` = ?`,
-			srv.OrganizationID, srv.ID, field.value)
-		if err != nil {
-			return err
-		}
-		if taken {
-			return &ConflictError{Resource: resourceServer, Field: field.name, Value: field.value}
-		}
+	if err := nameConflict(q, "mcp_servers", resourceServer, srv.OrganizationID, srv.Name, srv.ID); err != nil {
+		return err
+	}
+	taken, err := exists(q, `SELECT 1 FROM mcp_servers WHERE organization_id = ? AND id != ? AND slug = ?`, srv.OrganizationID, srv.ID, srv.Slug)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return &ConflictError{Resource: resourceServer, Field: "slug", Value: srv.Slug}
 	}
 	return nil
 }
@@ -796,8 +869,8 @@ func (s *sqliteStore) CreateMCPServer(srv MCPServer) error {
 		if err := serverConflict(q, srv); err != nil {
 			return err
 		}
-		_, err := q.ExecContext(ctxBackground, `INSERT INTO mcp_servers (`+serverColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			srv.ID, srv.OrganizationID, srv.Name, srv.Slug, srv.Description, sqlTime(srv.CreatedAt))
+		_, err := q.ExecContext(ctxBackground, `INSERT INTO mcp_servers (`+serverColumns+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			srv.ID, srv.OrganizationID, srv.Name, srv.Slug, srv.Description, sqlTime(srv.CreatedAt), names.Fold(srv.Name))
 		return err
 	})
 }
@@ -815,7 +888,8 @@ func (s *sqliteStore) UpdateMCPServer(orgID, id string, patch MCPServerPatch) (u
 			return err
 		}
 		changed = true
-		_, err = q.ExecContext(ctxBackground, `UPDATE mcp_servers SET name = ?, description = ? WHERE id = ?`, updated.Name, updated.Description, id)
+		_, err = q.ExecContext(ctxBackground, `UPDATE mcp_servers SET name = ?, description = ?, name_fold = ? WHERE id = ?`,
+			updated.Name, updated.Description, names.Fold(updated.Name), id)
 		return err
 	})
 	if err != nil {

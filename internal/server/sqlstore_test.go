@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
@@ -175,7 +178,7 @@ func TestDataFileRefused(t *testing.T) {
 			defer db.Close()
 			_, err = db.ExecContext(context.Background(), "PRAGMA user_version = 99")
 			mustDo(t, err)
-		}, "written by a newer horizon-server (schema version 99; this one reads up to 1)"},
+		}, fmt.Sprintf("written by a newer horizon-server (schema version 99; this one reads up to %d)", sqliteSchemaVersion)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,4 +256,170 @@ func TestSQLiteAtomicallyRollsBack(t *testing.T) {
 	}
 	_, err = st.GetServiceAccount(f.org.ID, sa.ID)
 	wantNotFound(t, err, resourceServiceAccount)
+}
+
+// TestDataFileRefusesLookalikeNames: the database itself keeps folded names
+// unique (a unique index on name_fold), so a lookalike cannot slip past the
+// store's own check.
+func TestDataFileRefusesLookalikeNames(t *testing.T) {
+	t.Parallel()
+	st, err := openSQLiteStore(filepath.Join(t.TempDir(), "horizon.db"))
+	mustDo(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	f := newStoreFixture(t, st)
+	f.serviceAccount(t, "ci-deployer", at(1))
+	f.server(t, "weather")
+	for _, insert := range []struct{ table, sql string }{
+		{"service_accounts", `INSERT INTO service_accounts (` + serviceAccountColumns + `, name_fold) VALUES ('sa_x', ?, 'CI-Deployer', '', 'viewer', 0, 0, 0, ?)`},
+		{"mcp_servers", `INSERT INTO mcp_servers (` + serverColumns + `, name_fold) VALUES ('srv_x', ?, 'SERVER WEATHER', 'other', '', 0, ?)`},
+	} {
+		name := "CI-Deployer"
+		if insert.table == "mcp_servers" {
+			name = "SERVER WEATHER"
+		}
+		_, err := st.writes.ExecContext(context.Background(), insert.sql, f.org.ID, names.Fold(name))
+		if err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+			t.Errorf("%s: a lookalike written past the store's check: %v, want a UNIQUE constraint failure", insert.table, err)
+		}
+	}
+}
+
+// sqliteSchemaV1 is the schema of version 1 files, before folded names: a
+// fixture for the migration.
+const sqliteSchemaV1 = `
+CREATE TABLE organizations (
+	id                  TEXT PRIMARY KEY,
+	name                TEXT NOT NULL,
+	default_server_role TEXT NOT NULL,
+	created_at          INTEGER NOT NULL
+);
+CREATE TABLE users (
+	id              TEXT PRIMARY KEY,
+	organization_id TEXT NOT NULL REFERENCES organizations (id),
+	name            TEXT NOT NULL,
+	role            TEXT NOT NULL,
+	created_at      INTEGER NOT NULL
+);
+CREATE TABLE service_accounts (
+	id              TEXT PRIMARY KEY,
+	organization_id TEXT NOT NULL REFERENCES organizations (id),
+	name            TEXT NOT NULL,
+	description     TEXT NOT NULL,
+	role            TEXT NOT NULL,
+	disabled        INTEGER NOT NULL,
+	created_at      INTEGER NOT NULL,
+	updated_at      INTEGER NOT NULL,
+	UNIQUE (organization_id, name)
+);
+-- owner_id names a user or a service account; the keys of a deleted
+-- account stay, revoked.
+CREATE TABLE api_keys (
+	id              TEXT PRIMARY KEY,
+	organization_id TEXT NOT NULL REFERENCES organizations (id),
+	owner_id        TEXT NOT NULL,
+	name            TEXT NOT NULL,
+	secret_hash     BLOB NOT NULL UNIQUE,
+	masked_secret   TEXT NOT NULL,
+	created_at      INTEGER NOT NULL,
+	expires_at      INTEGER NOT NULL,
+	revoked_at      INTEGER NOT NULL,
+	last_used_at    INTEGER NOT NULL
+);
+CREATE INDEX api_keys_by_owner ON api_keys (owner_id, created_at);
+CREATE TABLE mcp_servers (
+	id              TEXT PRIMARY KEY,
+	organization_id TEXT NOT NULL REFERENCES organizations (id),
+	name            TEXT NOT NULL,
+	slug            TEXT NOT NULL,
+	description     TEXT NOT NULL,
+	created_at      INTEGER NOT NULL,
+	UNIQUE (organization_id, name),
+	UNIQUE (organization_id, slug)
+);
+CREATE TABLE server_grants (
+	service_account_id TEXT NOT NULL REFERENCES service_accounts (id) ON DELETE CASCADE,
+	server_id          TEXT NOT NULL REFERENCES mcp_servers (id) ON DELETE CASCADE,
+	organization_id    TEXT NOT NULL,
+	role               TEXT NOT NULL,
+	capabilities       INTEGER NOT NULL,
+	created_at         INTEGER NOT NULL,
+	updated_at         INTEGER NOT NULL,
+	PRIMARY KEY (service_account_id, server_id)
+);
+CREATE TABLE idempotency_records (
+	lookup_id   TEXT PRIMARY KEY,
+	fingerprint BLOB NOT NULL,
+	status      INTEGER NOT NULL,
+	nonce       BLOB NOT NULL,
+	ciphertext  BLOB NOT NULL,
+	created_at  INTEGER NOT NULL
+);
+CREATE INDEX idempotency_records_by_age ON idempotency_records (created_at);
+`
+
+// TestDataFileMigratesToFoldedNames: a version 1 file gains the folded names
+// and their unique indexes, keeps its rows, and refuses lookalikes after; a
+// file that holds lookalikes already is refused, naming them, and left at
+// version 1.
+func TestDataFileMigratesToFoldedNames(t *testing.T) {
+	t.Parallel()
+	writeV1 := func(t *testing.T, accounts ...string) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "horizon.db")
+		db, err := sql.Open("sqlite", path)
+		mustDo(t, err)
+		defer db.Close()
+		_, err = db.ExecContext(context.Background(), sqliteSchemaV1+fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = 1;", sqliteApplicationID)+
+			`INSERT INTO organizations VALUES ('org_a', 'Acme', 'none', 0);
+			 INSERT INTO mcp_servers VALUES ('srv_a', 'org_a', 'Weather', 'weather', '', 0);`)
+		mustDo(t, err)
+		for i, name := range accounts {
+			_, err = db.ExecContext(context.Background(), `INSERT INTO service_accounts VALUES (?, 'org_a', ?, '', 'viewer', 0, 0, 0)`, fmt.Sprintf("sa_%d", i), name)
+			mustDo(t, err)
+		}
+		return path
+	}
+
+	t.Run("migrated", func(t *testing.T) {
+		t.Parallel()
+		st, err := openSQLiteStore(writeV1(t, "ci-deployer", "reader"))
+		mustDo(t, err)
+		defer st.Close()
+		list, err := st.ListServiceAccounts("org_a")
+		mustDo(t, err)
+		if len(list) != 2 {
+			t.Fatalf("%d accounts after the migration, want 2", len(list))
+		}
+		var conflict *ConflictError
+		err = st.CreateServiceAccount(ServiceAccount{ID: "sa_new", OrganizationID: "org_a", Name: "CI-DEPLOYER", Role: RoleViewer}, nil)
+		if !errors.As(err, &conflict) || conflict.Existing != "ci-deployer" {
+			t.Errorf("a lookalike after the migration: %v, want a conflict with ci-deployer", err)
+		}
+		err = st.CreateMCPServer(MCPServer{ID: "srv_new", OrganizationID: "org_a", Name: "W\u0435ather", Slug: "weather-2"})
+		if !errors.As(err, &conflict) || conflict.Existing != "Weather" {
+			t.Errorf("a server lookalike after the migration: %v, want a conflict with Weather", err)
+		}
+		var version int
+		mustDo(t, st.reads.QueryRowContext(context.Background(), "PRAGMA user_version").Scan(&version))
+		if version != sqliteSchemaVersion {
+			t.Errorf("schema version %d after the migration, want %d", version, sqliteSchemaVersion)
+		}
+	})
+
+	t.Run("lookalikes already stored", func(t *testing.T) {
+		t.Parallel()
+		path := writeV1(t, "ci-deployer", "CI-Deployer")
+		_, err := openSQLiteStore(path)
+		if err == nil || !strings.Contains(err.Error(), `"ci-deployer" and "CI-Deployer"`) {
+			t.Fatalf("open = %v, want a refusal naming both names", err)
+		}
+		db, err := sql.Open("sqlite", path)
+		mustDo(t, err)
+		defer db.Close()
+		var version int
+		mustDo(t, db.QueryRowContext(context.Background(), "PRAGMA user_version").Scan(&version))
+		if version != 1 {
+			t.Errorf("schema version %d after a refused migration, want it left at 1", version)
+		}
+	})
 }

@@ -705,3 +705,37 @@ func TestStoreSnapshot(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreLookalikeNames: both stores compare names folded (names.Fold), on
+// create and on rename, and a name may take another spelling of itself.
+func TestStoreLookalikeNames(t *testing.T) {
+	eachStore(t, func(t *testing.T, st Store) {
+		f := newStoreFixture(t, st)
+		sa := f.serviceAccount(t, "ci-deployer", at(1))
+		other := f.serviceAccount(t, "reader", at(1))
+		srv := f.server(t, "weather") // named "Server weather"
+		wantLookalike := func(what string, err error, existing string) {
+			t.Helper()
+			var conflict *ConflictError
+			if !errors.As(err, &conflict) || conflict.Field != "name" || conflict.Existing != existing {
+				t.Errorf("%s: %v, want a name conflict with %q", what, err, existing)
+			}
+		}
+		wantLookalike("account in capitals", st.CreateServiceAccount(ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "CI-DEPLOYER"}, nil), "ci-deployer")
+		wantLookalike("account with a digit one", st.CreateServiceAccount(ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci-dep1oyer"}, nil), "ci-deployer")
+		lookalike := "Ci-Deployer"
+		_, _, err := st.UpdateServiceAccount(f.org.ID, other.ID, ServiceAccountPatch{Name: &lookalike}, at(2))
+		wantLookalike("rename to a lookalike", err, "ci-deployer")
+		if _, changed, err := st.UpdateServiceAccount(f.org.ID, sa.ID, ServiceAccountPatch{Name: &lookalike}, at(2)); err != nil || !changed {
+			t.Errorf("an account taking another spelling of its own name: changed %v, %v", changed, err)
+		}
+		wantLookalike("server with a Cyrillic е", st.CreateMCPServer(MCPServer{ID: newID("srv_"), OrganizationID: f.org.ID, Name: "S\u0435rver weather", Slug: "other"}), "Server weather")
+		wantLookalike("server in fullwidth", st.CreateMCPServer(MCPServer{ID: newID("srv_"), OrganizationID: f.org.ID, Name: "\uff33erver weather", Slug: "other"}), "Server weather")
+		renamed := "SERVER  WEATHER"
+		if _, _, err := st.UpdateMCPServer(f.org.ID, srv.ID, MCPServerPatch{Name: &renamed}); err != nil {
+			t.Errorf("a server taking another spelling of its own name: %v", err)
+		}
+		mustDo(t, st.DeleteServiceAccount(f.org.ID, sa.ID, at(3)))
+		mustDo(t, st.CreateServiceAccount(ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci-deployer", CreatedAt: at(3), UpdatedAt: at(3)}, nil))
+	})
+}
