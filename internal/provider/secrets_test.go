@@ -18,10 +18,7 @@ import (
 // provider's API key nor any key secret appears in it. It sets process-wide
 // environment variables, so it must not run in parallel.
 func TestAccSecrets_neverInTraceLogs(t *testing.T) {
-	logDir := t.TempDir()
-	t.Setenv("TF_ACC_LOG", "TRACE")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(logDir, "%s.log"))
+	readLogs := traceLogs(t)
 	env := newTestEnv(t)
 	// Credentials come from the environment, as in CI: the testing framework logs
 	// each step's configuration, and a key written there would be its leak, not ours.
@@ -46,19 +43,7 @@ func TestAccSecrets_neverInTraceLogs(t *testing.T) {
 		},
 	})
 
-	logs, err := filepath.Glob(filepath.Join(logDir, "*.log"))
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no TRACE log was written to %s (err=%v)", logDir, err)
-	}
-	var all strings.Builder
-	for _, f := range logs {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all.Write(data)
-	}
-	text := all.String()
+	text, files := readLogs()
 	// The log must really hold both sides' TRACE output, or the absence of secrets proves nothing.
 	for _, want := range []string{"Horizon API request", "horizon_service_account_key", "ApplyResourceChange"} {
 		if !strings.Contains(text, want) {
@@ -78,7 +63,7 @@ func TestAccSecrets_neverInTraceLogs(t *testing.T) {
 			t.Errorf("the random part of the %s appears %d times in the TRACE log", name, n)
 		}
 	}
-	t.Logf("TRACE log: %d bytes in %d file(s); 0 occurrences of the api_key and of %d key secrets", len(text), len(logs), 2)
+	t.Logf("TRACE log: %d bytes in %d file(s); 0 occurrences of the api_key and of %d key secrets", len(text), files, 2)
 }
 
 // TestAccSecrets_hostileServerEchoesTheKey is the attack that found the leak:
@@ -87,10 +72,7 @@ func TestAccSecrets_neverInTraceLogs(t *testing.T) {
 // the server's words with the key masked, and the log holds no key. It sets
 // process-wide environment variables, so it must not run in parallel.
 func TestAccSecrets_hostileServerEchoesTheKey(t *testing.T) {
-	logDir := t.TempDir()
-	t.Setenv("TF_ACC_LOG", "TRACE")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(logDir, "%s.log"))
+	readLogs := traceLogs(t)
 	const key = "fmcp_HostileServerTestKeyThatMustNeverShow000000"
 	const bystander = "fmcp_SomeoneElsesKeyTheServerAlsoQuotes0000000"
 	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -116,19 +98,7 @@ func TestAccSecrets_hostileServerEchoesTheKey(t *testing.T) {
 		}},
 	})
 
-	logs, err := filepath.Glob(filepath.Join(logDir, "*.log"))
-	if err != nil || len(logs) == 0 {
-		t.Fatalf("no TRACE log was written to %s (err=%v)", logDir, err)
-	}
-	var all strings.Builder
-	for _, f := range logs {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all.Write(data)
-	}
-	text := all.String()
+	text, _ := readLogs()
 	if !strings.Contains(text, "Horizon API response") || !strings.Contains(text, "bad key Bearer fmcp_REDACTED") {
 		t.Errorf("the TRACE log (%d bytes) lacks the request or the diagnostic: it does not capture what it should", len(text))
 	}
@@ -136,5 +106,33 @@ func TestAccSecrets_hostileServerEchoesTheKey(t *testing.T) {
 		if n := strings.Count(text, strings.TrimPrefix(secret, apiKeyPrefix)); n != 0 {
 			t.Errorf("the %s appears %d times in the TRACE log", name, n)
 		}
+	}
+}
+
+// traceLogs makes Terraform and the provider log at TRACE into files of a
+// temporary directory, and returns what reads them all back, with how many
+// files there were. It sets process-wide environment variables: its tests
+// must not run in parallel.
+func traceLogs(t *testing.T) func() (string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("TF_ACC_LOG", "TRACE")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(dir, "%s.log"))
+	return func() (string, int) {
+		t.Helper()
+		files, err := filepath.Glob(filepath.Join(dir, "*.log"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no TRACE log was written to %s (err=%v)", dir, err)
+		}
+		var all strings.Builder
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all.Write(data)
+		}
+		return all.String(), len(files)
 	}
 }
