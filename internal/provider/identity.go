@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // importIdentity is a resource's identity (Terraform 1.12+): the ids that its
@@ -180,9 +181,16 @@ type attributeGetter interface {
 // setIdentity copies the identity's ids from the resource's attributes. The
 // framework hands no identity to a resource type without one, and then there
 // is nothing to set.
+//
+// From a state, the ids are copied as Terraform values, without the
+// framework's lookups by path (5% of the provider's CPU in an apply from
+// empty); TestSetIdentityMatchesTheFramework proves the two the same.
 func setIdentity(ctx context.Context, ident importIdentity, from attributeGetter, to *tfsdk.ResourceIdentity) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if to == nil {
+		return diags
+	}
+	if state, ok := from.(tfsdk.State); ok && copyIdentity(ident, state.Raw, to) {
 		return diags
 	}
 	for _, p := range ident.parts {
@@ -191,6 +199,33 @@ func setIdentity(ctx context.Context, ident importIdentity, from attributeGetter
 		diags.Append(to.SetAttribute(ctx, path.Root(p.attribute), v)...)
 	}
 	return diags
+}
+
+// copyIdentity sets to's ids from the state's raw value, and says whether it
+// could: the identity is an object of exactly the ids, each a string as in
+// the state.
+func copyIdentity(ident importIdentity, state tftypes.Value, to *tfsdk.ResourceIdentity) bool {
+	identityType, ok := to.Raw.Type().(tftypes.Object)
+	if !ok || len(identityType.AttributeTypes) != len(ident.parts) {
+		return false
+	}
+	var attrs map[string]tftypes.Value
+	if state.As(&attrs) != nil {
+		return false
+	}
+	ids := make(map[string]tftypes.Value, len(ident.parts))
+	for _, p := range ident.parts {
+		v, ok := attrs[p.attribute]
+		if !ok {
+			v = tftypes.NewValue(tftypes.String, nil)
+		}
+		if !v.Type().Equal(tftypes.String) || !identityType.AttributeTypes[p.attribute].Equal(tftypes.String) {
+			return false
+		}
+		ids[p.attribute] = v
+	}
+	to.Raw = tftypes.NewValue(identityType, ids)
+	return true
 }
 
 // withIdentity gives a resource its identity schema and its import, by import

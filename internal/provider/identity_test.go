@@ -1,13 +1,17 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -161,4 +165,62 @@ func TestImportIDErrorNamesBothWays(t *testing.T) {
 			}
 		}
 	}
+}
+
+// setIdentity's copy from a state's raw value sets exactly what the
+// framework's lookups by path set, for every resource's identity and ids that
+// are known, null or unknown.
+func TestSetIdentityMatchesTheFramework(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, ident := range []importIdentity{serviceAccountIdentity, serviceAccountKeyIdentity, serverGrantIdentity,
+		serverIdentity, personalAPIKeyIdentity, organizationSettingsIdentity} {
+		var r fwresource.Resource
+		for _, c := range codecCases {
+			if c.name == ident.resourceType {
+				r = c.resource
+			}
+		}
+		if r == nil {
+			t.Fatalf("no resource of type %s", ident.resourceType)
+		}
+		var s fwresource.SchemaResponse
+		r.Schema(ctx, fwresource.SchemaRequest{}, &s)
+		stateType := s.Schema.Type().TerraformType(ctx).(tftypes.Object)
+		identityType := ident.schema().Type().TerraformType(ctx)
+		for _, id := range []any{"x_1", nil, tftypes.UnknownValue} {
+			attrs := map[string]tftypes.Value{}
+			for name, typ := range stateType.AttributeTypes {
+				attrs[name] = tftypes.NewValue(typ, nil)
+			}
+			for i, p := range ident.parts {
+				attrs[p.attribute] = tftypes.NewValue(tftypes.String, id)
+				if id == "x_1" {
+					attrs[p.attribute] = tftypes.NewValue(tftypes.String, fmt.Sprintf("%s%d", p.prefix, i))
+				}
+			}
+			state := tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(stateType, attrs)}
+			fast := &tfsdk.ResourceIdentity{Schema: ident.schema(), Raw: tftypes.NewValue(identityType, nil)}
+			framework := &tfsdk.ResourceIdentity{Schema: ident.schema(), Raw: tftypes.NewValue(identityType, nil)}
+			if diags := setIdentity(ctx, ident, state, fast); diags.HasError() {
+				t.Fatalf("%s: %v", ident.resourceType, diags)
+			}
+			// The framework's way: the same lookups by path, through a
+			// getter that is not a state.
+			if diags := setIdentity(ctx, ident, pathGetter{state}, framework); diags.HasError() {
+				t.Fatalf("%s: %v", ident.resourceType, diags)
+			}
+			if !fast.Raw.Equal(framework.Raw) {
+				t.Errorf("%s with ids %v: identity %s, the framework's %s", ident.resourceType, id, fast.Raw, framework.Raw)
+			}
+		}
+	}
+}
+
+// pathGetter hides that it holds a state, so setIdentity looks its ids up by
+// path.
+type pathGetter struct{ state tfsdk.State }
+
+func (g pathGetter) GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics {
+	return g.state.GetAttribute(ctx, p, target)
 }

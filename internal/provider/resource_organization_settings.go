@@ -103,7 +103,7 @@ func (r *organizationSettingsResource) organization(ctx context.Context, want ty
 
 func (r *organizationSettingsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan organizationSettingsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(readModel(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -119,7 +119,7 @@ func (r *organizationSettingsResource) Create(ctx context.Context, req resource.
 
 func (r *organizationSettingsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan organizationSettingsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(readModel(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -134,7 +134,7 @@ func (r *organizationSettingsResource) apply(ctx context.Context, plan organizat
 		diags.Append(apiErrorDiagnostic("set the organization's default_server_role to "+role, err))
 		return
 	}
-	diags.Append(state.Set(ctx, organizationSettingsModel{
+	diags.Append(writeModel(ctx, state, organizationSettingsModel{
 		OrganizationID:    types.StringValue(org.ID),
 		DefaultServerRole: types.StringValue(org.DefaultServerRole),
 	})...)

@@ -183,7 +183,7 @@ func (r *serverGrantResource) Update(ctx context.Context, req resource.UpdateReq
 
 func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state stateSetter, diags *diag.Diagnostics, verb string) {
 	var m serverGrantModel
-	diags.Append(plan.Get(ctx, &m)...)
+	diags.Append(readModel(ctx, plan, &m)...)
 	if diags.HasError() {
 		return
 	}
@@ -208,7 +208,7 @@ func (r *serverGrantResource) put(ctx context.Context, plan planGetter, state st
 		return
 	}
 	diags.Append(m.fromAPI(ctx, g)...)
-	diags.Append(state.Set(ctx, m)...)
+	diags.Append(writeModel(ctx, state, m)...)
 }
 
 func (r *serverGrantResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -250,7 +250,7 @@ func (r *serverGrantResource) grantGone(ctx context.Context, err error, action s
 
 func (r *serverGrantResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var m serverGrantModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &m)...)
+	resp.Diagnostics.Append(readModel(ctx, req.State, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

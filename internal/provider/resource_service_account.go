@@ -129,7 +129,7 @@ func (r *serviceAccountResource) Configure(_ context.Context, req resource.Confi
 
 func (r *serviceAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan serviceAccountModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(readModel(ctx, req.Plan, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -156,7 +156,7 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		if err != nil {
 			// The account exists: keep it in state so the next apply finishes the job instead of duplicating it.
 			plan.fromAPI(sa)
-			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+			resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
 			resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 			resp.Diagnostics.Append(apiErrorDiagnostic(fmt.Sprintf("disable new service account %s", sa.ID), err))
 			return
@@ -164,7 +164,7 @@ func (r *serviceAccountResource) Create(ctx context.Context, req resource.Create
 		sa = updated
 	}
 	plan.fromAPI(sa)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
 	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
@@ -211,8 +211,8 @@ func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequ
 
 func (r *serviceAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state serviceAccountModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(readModel(ctx, req.Plan, &plan)...)
+	resp.Diagnostics.Append(readModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -232,13 +232,13 @@ func (r *serviceAccountResource) Update(ctx context.Context, req resource.Update
 	}
 	r.roles.learn(sa.ID, sa.Role)
 	plan.fromAPI(sa)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
 	resp.Diagnostics.Append(r.setIdentity(ctx, resp.State, resp.Identity)...)
 }
 
 func (r *serviceAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state serviceAccountModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(readModel(ctx, req.State, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

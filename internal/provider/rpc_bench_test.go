@@ -38,6 +38,14 @@ type rpcFixture struct {
 func newRPCServer(tb testing.TB) *rpcFixture {
 	tb.Helper()
 	env := newTestEnv(tb)
+	srv, schemas := configuredServer(tb, env)
+	return &rpcFixture{env: env, server: srv, schemas: schemas}
+}
+
+// configuredServer is a provider server as Terraform starts one, configured
+// for env's reference server.
+func configuredServer(tb testing.TB, env *testEnv) (*fastPlanServer, *tfprotov6.GetProviderSchemaResponse) {
+	tb.Helper()
 	ctx := context.Background()
 	srv, err := NewServer("bench")()
 	if err != nil {
@@ -51,7 +59,7 @@ func newRPCServer(tb testing.TB) *rpcFixture {
 	if resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.8", Config: providerConfig}); err != nil || len(resp.Diagnostics) > 0 {
 		tb.Fatalf("configure: %v %v", err, resp.Diagnostics)
 	}
-	return &rpcFixture{env: env, server: srv, schemas: schemas}
+	return srv.(*fastPlanServer), schemas
 }
 
 // create plans and applies a new resource, as Terraform does, and keeps it
@@ -236,8 +244,11 @@ func dynamicValue(tb testing.TB, typ tftypes.Type, v map[string]any) *tfprotov6.
 }
 
 func tfValue(typ tftypes.Type, v any) (tftypes.Value, error) {
-	if v == nil {
+	switch v {
+	case nil:
 		return tftypes.NewValue(typ, nil), nil
+	case tftypes.UnknownValue:
+		return tftypes.NewValue(typ, tftypes.UnknownValue), nil
 	}
 	switch t := typ.(type) {
 	case tftypes.Object:

@@ -14,8 +14,9 @@ import (
 )
 
 // NewServer returns the provider's protocol 6 server, as main serves it and
-// the acceptance tests run it: the framework's server, with a fast path for
-// the most common plan of all.
+// the acceptance tests run it: the framework's server, with fast paths for
+// the two most common plans, a resource that does not change and a resource
+// that is created (create_plan.go).
 //
 // In a refresh plan, Terraform plans every resource, and almost all of them
 // do not change: the proposed new state is the prior state, byte for byte.
@@ -38,7 +39,8 @@ func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
 		if !ok {
 			return nil, fmt.Errorf("the framework's server (%T) does not serve list resources", srv)
 		}
-		return &fastPlanServer{frameworkServer: fw, provider: p}, nil
+		stopped, stop := context.WithCancel(context.Background())
+		return &fastPlanServer{frameworkServer: fw, provider: p, stopped: stopped, stop: stop}, nil
 	}
 }
 
@@ -60,9 +62,15 @@ type fastPlanServer struct {
 	frameworkServer
 	provider *horizonProvider
 
+	// stopped is cancelled when Terraform stops the provider, as the
+	// framework's own contexts are.
+	stopped context.Context
+	stop    context.CancelFunc
+
 	typesOnce sync.Once
 	types     map[string]tftypes.Type
 	identity  map[string]tftypes.Type
+	creates   map[string]*createPlanner
 }
 
 // unchangedPlans are the resources whose plan changes nothing when the
@@ -114,7 +122,15 @@ func (s *fastPlanServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 	if resp := s.unchangedPlan(ctx, req); resp != nil {
 		return resp, nil
 	}
+	if resp := s.createPlan(ctx, req); resp != nil {
+		return resp, nil
+	}
 	return s.frameworkServer.PlanResourceChange(ctx, req)
+}
+
+func (s *fastPlanServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	s.stop()
+	return s.frameworkServer.StopProvider(ctx, req)
 }
 
 // nullMsgPack is how msgpack writes null, a resource's state before a create
@@ -129,7 +145,7 @@ func (s *fastPlanServer) unchangedPlan(ctx context.Context, req *tfprotov6.PlanR
 		len(prior.MsgPack) == 0 || bytes.Equal(prior.MsgPack, nullMsgPack) || !bytes.Equal(prior.MsgPack, proposed.MsgPack) {
 		return nil
 	}
-	s.typesOnce.Do(func() { s.loadTypes(ctx) })
+	s.load(ctx)
 	typ, ok := s.types[req.TypeName]
 	if !ok {
 		return nil
@@ -150,8 +166,15 @@ func (s *fastPlanServer) unchangedPlan(ctx context.Context, req *tfprotov6.PlanR
 	return resp
 }
 
-// loadTypes learns the value types of the resources and their identities,
-// once per server.
+// load learns, once per server, the value types of the resources and their
+// identities, and the planners of their creates.
+func (s *fastPlanServer) load(ctx context.Context) {
+	s.typesOnce.Do(func() {
+		s.loadTypes(ctx)
+		s.creates = loadCreatePlanners(ctx, s.provider)
+	})
+}
+
 func (s *fastPlanServer) loadTypes(ctx context.Context) {
 	s.types, s.identity = map[string]tftypes.Type{}, map[string]tftypes.Type{}
 	schemas, err := s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
