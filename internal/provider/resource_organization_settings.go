@@ -101,6 +101,10 @@ func (r *organizationSettingsResource) organization(ctx context.Context, want ty
 	return org, diags
 }
 
+// writesPrivateStateOnCreate: Create remembers the settings it replaces in
+// private state, so the framework creates it (privateStateOnCreate).
+func (*organizationSettingsResource) writesPrivateStateOnCreate() {}
+
 func (r *organizationSettingsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan organizationSettingsModel
 	resp.Diagnostics.Append(readModel(ctx, req.Plan, &plan)...)

@@ -46,6 +46,13 @@ func newRPCServer(tb testing.TB) *rpcFixture {
 // for env's reference server.
 func configuredServer(tb testing.TB, env *testEnv) (*fastPlanServer, *tfprotov6.GetProviderSchemaResponse) {
 	tb.Helper()
+	return configuredServerAt(tb, env.srv.URL(), env.srv.BootstrapKey())
+}
+
+// configuredServerAt is a provider server configured for the Horizon at
+// endpoint.
+func configuredServerAt(tb testing.TB, endpoint, apiKey string) (*fastPlanServer, *tfprotov6.GetProviderSchemaResponse) {
+	tb.Helper()
 	ctx := context.Background()
 	srv, err := NewServer("bench")()
 	if err != nil {
@@ -55,7 +62,7 @@ func configuredServer(tb testing.TB, env *testEnv) (*fastPlanServer, *tfprotov6.
 	if err != nil {
 		tb.Fatal(err)
 	}
-	providerConfig := dynamicValue(tb, schemas.Provider.ValueType(), map[string]any{"endpoint": env.srv.URL(), "api_key": env.srv.BootstrapKey()})
+	providerConfig := dynamicValue(tb, schemas.Provider.ValueType(), map[string]any{"endpoint": endpoint, "api_key": apiKey})
 	if resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.8", Config: providerConfig}); err != nil || len(resp.Diagnostics) > 0 {
 		tb.Fatalf("configure: %v %v", err, resp.Diagnostics)
 	}

@@ -16,7 +16,7 @@ import (
 // NewServer returns the provider's protocol 6 server, as main serves it and
 // the acceptance tests run it: the framework's server, with fast paths for
 // the two most common plans, a resource that does not change and a resource
-// that is created (create_plan.go).
+// that is created, and for the apply of a create (create.go).
 //
 // In a refresh plan, Terraform plans every resource, and almost all of them
 // do not change: the proposed new state is the prior state, byte for byte.
@@ -70,7 +70,7 @@ type fastPlanServer struct {
 	typesOnce sync.Once
 	types     map[string]tftypes.Type
 	identity  map[string]tftypes.Type
-	creates   map[string]*createPlanner
+	creates   map[string]*createPath
 }
 
 // unchangedPlans are the resources whose plan changes nothing when the
@@ -128,6 +128,13 @@ func (s *fastPlanServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 	return s.frameworkServer.PlanResourceChange(ctx, req)
 }
 
+func (s *fastPlanServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	if resp := s.createApply(ctx, req); resp != nil {
+		return resp, nil
+	}
+	return s.frameworkServer.ApplyResourceChange(ctx, req)
+}
+
 func (s *fastPlanServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
 	s.stop()
 	return s.frameworkServer.StopProvider(ctx, req)
@@ -171,7 +178,7 @@ func (s *fastPlanServer) unchangedPlan(ctx context.Context, req *tfprotov6.PlanR
 func (s *fastPlanServer) load(ctx context.Context) {
 	s.typesOnce.Do(func() {
 		s.loadTypes(ctx)
-		s.creates = loadCreatePlanners(ctx, s.provider)
+		s.creates = loadCreatePaths(ctx, s.provider)
 	})
 }
 

@@ -25,27 +25,39 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// The plan of a create, the other plan Terraform sends for every new
-// resource (twice: once to plan, once more in the apply), without the
-// framework's pipeline. For a create the framework takes the proposed new
-// state, sets the default of every attribute that the configuration leaves
-// null, marks every other computed attribute that the configuration leaves
-// null unknown, runs each attribute's plan modifiers and then the resource's
-// ModifyPlan. The first three steps walk the schema by path and rebuild its
-// map of attributes at each lookup, which made them 55% of the provider's
-// CPU in an apply from empty (BenchmarkCreateRPCs).
+// Creates without the framework's pipeline: the plan of a create, which
+// Terraform sends twice for every new resource (once to plan, once more in
+// the apply), and the apply of a create.
 //
-// A createPlanner does the same from what it learnt of the schema once: the
-// defaults (static ones only), the computed attributes, and that every plan
-// modifier does nothing on a create (UseStateForUnknown and RequiresReplace,
-// which both return at once when there is no prior state). It then calls the
-// resource's ModifyPlan itself, as the framework would: a fresh resource,
-// configured with the provider's data. A resource type with anything else in
-// its schema (blocks, nested or write-only attributes, another modifier or
-// default) has no planner and is planned by the framework.
-// TestCreatePlansMatchTheFramework proves the two answers equal for every
-// resource type, over configurations of every attribute.
-type createPlanner struct {
+// For the plan of a create the framework takes the proposed new state, sets
+// the default of every attribute that the configuration leaves null, marks
+// every other computed attribute that the configuration leaves null unknown,
+// runs each attribute's plan modifiers and then the resource's ModifyPlan.
+// The first three steps walk the schema by path and rebuild its map of
+// attributes at each lookup, which made them 55% of the provider's CPU in an
+// apply from empty (BenchmarkCreateRPCs). A createPath does the same from
+// what it learnt of the schema once: the defaults (static ones only), the
+// computed attributes, and that every plan modifier does nothing on a create
+// (UseStateForUnknown and RequiresReplace, which both return at once when
+// there is no prior state). It then calls the resource's ModifyPlan itself,
+// as the framework would: a fresh resource, configured with the provider's
+// data.
+//
+// For the apply of a create the framework calls the resource's Create, and
+// then checks that it returned a state and an identity, applies semantic
+// equality (which changes nothing without custom types) and nulls
+// write-only attributes (there are none); with its conversions that was 40%
+// of the provider's CPU in an apply from empty once creates were planned
+// here. A createPath calls Create and makes the same checks.
+//
+// A resource type with anything else in its schema (blocks, nested,
+// write-only or custom-typed attributes, another modifier or default) has no
+// createPath and is planned and created by the framework, as is a create
+// with private state or an identity. TestCreatePlansMatchTheFramework and
+// TestCreateAppliesMatchTheFramework prove the answers equal to the
+// framework's for every resource type, over configurations of every
+// attribute.
+type createPath struct {
 	newResource    func() resource.Resource
 	schema         schema.Schema
 	identitySchema tfsdk.ResourceIdentity // the null identity, with its schema
@@ -55,6 +67,18 @@ type createPlanner struct {
 	// names the computed attributes without one, which a create leaves unknown.
 	defaults map[string]tftypes.Value
 	computed map[string]bool
+	// applies is false for a resource whose Create writes private state,
+	// which only the framework can carry (privateStateOnCreate).
+	applies bool
+}
+
+// privateStateOnCreate is a resource whose Create writes private state. The
+// fast path hands a Create no private state to write (the framework's type
+// for it is internal to the framework), so such a resource is created by the
+// framework; a Create that wrote some anyway would fail loudly rather than
+// lose it.
+type privateStateOnCreate interface {
+	writesPrivateStateOnCreate()
 }
 
 // noOpOnCreate are the plan modifiers that change nothing in the plan of a
@@ -72,26 +96,26 @@ var noOpOnCreate = map[reflect.Type]bool{
 	reflect.TypeOf(mapplanmodifier.RequiresReplace()):       true,
 }
 
-// loadCreatePlanners learns a planner for each resource type whose schema
+// loadCreatePaths learns the createPath of each resource type whose schema
 // allows one.
-func loadCreatePlanners(ctx context.Context, p provider.Provider) map[string]*createPlanner {
+func loadCreatePaths(ctx context.Context, p provider.Provider) map[string]*createPath {
 	var meta provider.MetadataResponse
 	p.Metadata(ctx, provider.MetadataRequest{}, &meta)
-	planners := map[string]*createPlanner{}
+	paths := map[string]*createPath{}
 	for _, newResource := range p.Resources(ctx) {
 		r := newResource()
 		var md resource.MetadataResponse
 		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: meta.TypeName}, &md)
-		if planner := newCreatePlanner(ctx, newResource); planner != nil {
-			planners[md.TypeName] = planner
+		if c := newCreatePath(ctx, newResource); c != nil {
+			paths[md.TypeName] = c
 		}
 	}
-	return planners
+	return paths
 }
 
-// newCreatePlanner returns the planner of the resource that newResource
-// makes, or nil if its schema has something the planner does not know.
-func newCreatePlanner(ctx context.Context, newResource func() resource.Resource) *createPlanner {
+// newCreatePath returns the createPath of the resource that newResource
+// makes, or nil if its schema has something it does not know.
+func newCreatePath(ctx context.Context, newResource func() resource.Resource) *createPath {
 	r := newResource()
 	withIdentity, ok := r.(resource.ResourceWithIdentity)
 	if !ok {
@@ -105,7 +129,9 @@ func newCreatePlanner(ctx context.Context, newResource func() resource.Resource)
 		return nil
 	}
 	identityType := id.IdentitySchema.Type().TerraformType(ctx)
-	planner := &createPlanner{
+	_, writesPrivate := r.(privateStateOnCreate)
+	c := &createPath{
+		applies:        !writesPrivate,
 		newResource:    newResource,
 		schema:         s.Schema,
 		identitySchema: tfsdk.ResourceIdentity{Schema: id.IdentitySchema, Raw: tftypes.NewValue(identityType, nil)},
@@ -117,7 +143,7 @@ func newCreatePlanner(ctx context.Context, newResource func() resource.Resource)
 	if !ok {
 		return nil
 	}
-	planner.objectType = objectType
+	c.objectType = objectType
 	for name, a := range s.Schema.Attributes {
 		modifiers, def, known := attributePlanning(a)
 		if !known || a.IsWriteOnly() {
@@ -133,20 +159,20 @@ func newCreatePlanner(ctx context.Context, newResource func() resource.Resource)
 			if !ok {
 				return nil
 			}
-			planner.defaults[name] = v
+			c.defaults[name] = v
 		} else if a.IsComputed() {
-			planner.computed[name] = true
+			c.computed[name] = true
 		}
 	}
-	return planner
+	return c
 }
 
 // defaultOf computes an attribute's default, and says whether it could.
 type defaultOf func(context.Context, path.Path) (tftypes.Value, bool)
 
 // attributePlanning returns an attribute's plan modifiers and default, and
-// false for a kind of attribute the planner does not know, or a default that
-// is not static.
+// false for a kind of attribute a createPath does not know, or a default
+// that is not static.
 func attributePlanning(a schema.Attribute) (modifiers []any, def defaultOf, known bool) {
 	switch a := a.(type) {
 	case schema.StringAttribute:
@@ -199,7 +225,7 @@ func attributePlanning(a schema.Attribute) (modifiers []any, def defaultOf, know
 }
 
 // staticDefaults are the framework's static defaults, the only ones a
-// planner takes: it computes each default once.
+// createPath takes: it computes each default once.
 var staticDefaults = map[reflect.Type]bool{
 	reflect.TypeOf(stringdefault.StaticString("")):                          true,
 	reflect.TypeOf(booldefault.StaticBool(false)):                           true,
@@ -217,28 +243,25 @@ func anys[T any](s []T) []any {
 }
 
 // createPlan answers the plan of a create, or returns nil to leave the plan
-// to the framework: not a create, a resource type without a planner, a
+// to the framework: not a create, a resource type without a createPath, a
 // provider not yet configured, or a request with private state or an
 // identity (which a create does not have).
 func (s *fastPlanServer) createPlan(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) *tfprotov6.PlanResourceChangeResponse {
 	s.load(ctx)
-	planner := s.creates[req.TypeName]
+	c := s.creates[req.TypeName]
 	data := s.provider.configured()
-	if planner == nil || data == nil || !isNullState(req.PriorState) || req.ProposedNewState == nil || req.Config == nil ||
+	if c == nil || data == nil || !isNullState(req.PriorState) || req.ProposedNewState == nil || req.Config == nil ||
 		len(req.ProposedNewState.JSON) > 0 || len(req.Config.JSON) > 0 || len(req.PriorPrivate) > 0 {
 		return nil
 	}
-	if req.PriorIdentity != nil && req.PriorIdentity.IdentityData != nil {
-		prior, err := req.PriorIdentity.IdentityData.Unmarshal(planner.identityType)
-		if err != nil || !prior.IsNull() {
-			return nil
-		}
+	if !c.nullIdentityIn(req.PriorIdentity) {
+		return nil
 	}
-	proposed, err := req.ProposedNewState.Unmarshal(planner.objectType)
+	proposed, err := req.ProposedNewState.Unmarshal(c.objectType)
 	if err != nil {
 		return nil
 	}
-	config, err := req.Config.Unmarshal(planner.objectType)
+	config, err := req.Config.Unmarshal(c.objectType)
 	if err != nil {
 		return nil
 	}
@@ -250,51 +273,39 @@ func (s *fastPlanServer) createPlan(ctx context.Context, req *tfprotov6.PlanReso
 		if !v.IsNull() {
 			continue
 		}
-		if d, ok := planner.defaults[name]; ok {
+		if d, ok := c.defaults[name]; ok {
 			attrs[name] = d
-		} else if planner.computed[name] {
-			attrs[name] = tftypes.NewValue(planner.objectType.AttributeTypes[name], tftypes.UnknownValue)
+		} else if c.computed[name] {
+			attrs[name] = tftypes.NewValue(c.objectType.AttributeTypes[name], tftypes.UnknownValue)
 		}
 	}
-	return s.modifyCreatePlan(ctx, req, planner, data, tftypes.NewValue(planner.objectType, attrs), config)
+	return s.modifyCreatePlan(ctx, req, c, data, tftypes.NewValue(c.objectType, attrs), config)
 }
 
 // modifyCreatePlan configures a fresh resource, runs its ModifyPlan on the
 // plan, and answers with what it made, as the framework does. From here on
 // the plan is answered: a ModifyPlan records what it planned, so it must not
 // run twice.
-func (s *fastPlanServer) modifyCreatePlan(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest, planner *createPlanner,
+func (s *fastPlanServer) modifyCreatePlan(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest, c *createPath,
 	data *providerData, planned, config tftypes.Value,
 ) *tfprotov6.PlanResourceChangeResponse {
-	// As the framework's contexts are, this one is cancelled when Terraform
-	// stops the provider.
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := s.stoppable(ctx)
 	defer cancel()
-	defer context.AfterFunc(s.stopped, cancel)()
-
-	r := planner.newResource()
-	var diags diag.Diagnostics
-	if configurable, ok := r.(resource.ResourceWithConfigure); ok {
-		var resp resource.ConfigureResponse
-		configurable.Configure(ctx, resource.ConfigureRequest{ProviderData: data}, &resp)
-		diags.Append(resp.Diagnostics...)
-		if diags.HasError() {
-			return &tfprotov6.PlanResourceChangeResponse{Diagnostics: protoDiagnostics(ctx, diags)}
-		}
+	r, diags := c.configured(ctx, data)
+	if diags.HasError() {
+		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: protoDiagnostics(ctx, diags)}
 	}
-	plan := tfsdk.Plan{Schema: planner.schema, Raw: planned}
-	identity := planner.identitySchema
-	resp := resource.ModifyPlanResponse{Diagnostics: diags, Plan: plan, RequiresReplace: path.Paths{}, Identity: &identity}
+	plan := tfsdk.Plan{Schema: c.schema, Raw: planned}
+	resp := resource.ModifyPlanResponse{Diagnostics: diags, Plan: plan, RequiresReplace: path.Paths{}, Identity: c.nullIdentity()}
 	if modifier, ok := r.(resource.ResourceWithModifyPlan); ok {
-		priorIdentity := planner.identitySchema
 		modifier.ModifyPlan(ctx, resource.ModifyPlanRequest{
 			ClientCapabilities: resource.ModifyPlanClientCapabilities{
 				DeferralAllowed: req.ClientCapabilities != nil && req.ClientCapabilities.DeferralAllowed,
 			},
-			Config:   tfsdk.Config{Schema: planner.schema, Raw: config},
+			Config:   tfsdk.Config{Schema: c.schema, Raw: config},
 			Plan:     plan,
-			State:    tfsdk.State{Schema: planner.schema, Raw: tftypes.NewValue(planner.objectType, nil)},
-			Identity: &priorIdentity,
+			State:    tfsdk.State{Schema: c.schema, Raw: tftypes.NewValue(c.objectType, nil)},
+			Identity: c.nullIdentity(),
 			// Private stays nil: a create has none, and a ModifyPlan that
 			// wrote some would get an error from SetKey rather than lose it.
 		}, &resp)
@@ -304,19 +315,11 @@ func (s *fastPlanServer) modifyCreatePlan(ctx context.Context, req *tfprotov6.Pl
 	if resp.Deferred != nil {
 		out.Deferred = &tfprotov6.Deferred{Reason: tfprotov6.DeferredReason(resp.Deferred.Reason)}
 	}
-	state, err := tfprotov6.NewDynamicValue(planner.objectType, resp.Plan.Raw)
-	if err != nil {
-		out.Diagnostics = append(out.Diagnostics, encodingDiagnostic("planned state", err))
+	var encoding []*tfprotov6.Diagnostic
+	out.PlannedState, out.PlannedIdentity, encoding = c.encode(resp.Plan.Raw, resp.Identity)
+	out.Diagnostics = append(out.Diagnostics, encoding...)
+	if len(encoding) > 0 {
 		return out
-	}
-	out.PlannedState = &state
-	if resp.Identity != nil {
-		id, err := tfprotov6.NewDynamicValue(planner.identityType, resp.Identity.Raw)
-		if err != nil {
-			out.Diagnostics = append(out.Diagnostics, encodingDiagnostic("planned identity", err))
-			return out
-		}
-		out.PlannedIdentity = &tfprotov6.ResourceIdentityData{IdentityData: &id}
 	}
 	replace := append(path.Paths(nil), resp.RequiresReplace...)
 	sort.Slice(replace, func(i, j int) bool { return replace[i].String() < replace[j].String() })
@@ -334,14 +337,66 @@ func (s *fastPlanServer) modifyCreatePlan(ctx context.Context, req *tfprotov6.Pl
 	return out
 }
 
+// stoppable is ctx, also cancelled when Terraform stops the provider, as
+// the framework's own contexts are.
+func (s *fastPlanServer) stoppable(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.stopped, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// configured is a fresh resource, configured with the provider's data, as
+// the framework makes one for each call.
+func (c *createPath) configured(ctx context.Context, data *providerData) (resource.Resource, diag.Diagnostics) {
+	r := c.newResource()
+	var resp resource.ConfigureResponse
+	if configurable, ok := r.(resource.ResourceWithConfigure); ok {
+		configurable.Configure(ctx, resource.ConfigureRequest{ProviderData: data}, &resp)
+	}
+	return r, resp.Diagnostics
+}
+
+// nullIdentity is a fresh null identity.
+func (c *createPath) nullIdentity() *tfsdk.ResourceIdentity {
+	identity := c.identitySchema
+	return &identity
+}
+
+// nullIdentityIn says whether an identity that Terraform sent is absent or
+// null, as it is for a create.
+func (c *createPath) nullIdentityIn(data *tfprotov6.ResourceIdentityData) bool {
+	if data == nil || data.IdentityData == nil {
+		return true
+	}
+	v, err := data.IdentityData.Unmarshal(c.identityType)
+	return err == nil && v.IsNull()
+}
+
+// encode is a state (planned or new) and an identity as Terraform receives
+// them, with a diagnostic for what could not be encoded.
+func (c *createPath) encode(state tftypes.Value, identity *tfsdk.ResourceIdentity) (*tfprotov6.DynamicValue, *tfprotov6.ResourceIdentityData, []*tfprotov6.Diagnostic) {
+	encodedState, err := tfprotov6.NewDynamicValue(c.objectType, state)
+	if err != nil {
+		return nil, nil, []*tfprotov6.Diagnostic{encodingDiagnostic("state", err)}
+	}
+	if identity == nil {
+		return &encodedState, nil, nil
+	}
+	encodedIdentity, err := tfprotov6.NewDynamicValue(c.identityType, identity.Raw)
+	if err != nil {
+		return &encodedState, nil, []*tfprotov6.Diagnostic{encodingDiagnostic("identity", err)}
+	}
+	return &encodedState, &tfprotov6.ResourceIdentityData{IdentityData: &encodedIdentity}, nil
+}
+
 // isNullState is a state that holds no resource: none sent, or null.
 func isNullState(v *tfprotov6.DynamicValue) bool {
 	return v == nil || len(v.JSON) == 0 && (len(v.MsgPack) == 0 || string(v.MsgPack) == string(nullMsgPack))
 }
 
 func encodingDiagnostic(what string, err error) *tfprotov6.Diagnostic {
-	return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Error Encoding Plan",
-		Detail: "The provider could not encode the " + what + " of its plan. This is always a problem with the provider; please report it.\n\n" + err.Error()}
+	return &tfprotov6.Diagnostic{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Error Encoding Response",
+		Detail: "The provider could not encode the " + what + " it answers with. This is always a problem with the provider; please report it.\n\n" + err.Error()}
 }
 
 // protoDiagnostics converts diagnostics as the framework does.
@@ -389,4 +444,63 @@ func attributePath(ctx context.Context, p path.Path) (*tftypes.AttributePath, er
 		}
 	}
 	return tftypes.NewAttributePathWithSteps(steps), nil
+}
+
+// createApply answers the apply of a create, or returns nil to leave it to
+// the framework: not a create, a resource type without a createPath or
+// whose Create writes private state, a provider not yet configured, or a
+// request with private state or an identity.
+func (s *fastPlanServer) createApply(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) *tfprotov6.ApplyResourceChangeResponse {
+	s.load(ctx)
+	c := s.creates[req.TypeName]
+	data := s.provider.configured()
+	if c == nil || !c.applies || data == nil || !isNullState(req.PriorState) || req.PlannedState == nil || req.Config == nil ||
+		len(req.PlannedState.JSON) > 0 || len(req.Config.JSON) > 0 || len(req.PlannedPrivate) > 0 || !c.nullIdentityIn(req.PlannedIdentity) {
+		return nil
+	}
+	planned, err := req.PlannedState.Unmarshal(c.objectType)
+	if err != nil || planned.IsNull() {
+		return nil
+	}
+	config, err := req.Config.Unmarshal(c.objectType)
+	if err != nil {
+		return nil
+	}
+
+	// From here on the create is answered: it must not run twice.
+	ctx, cancel := s.stoppable(ctx)
+	defer cancel()
+	r, diags := c.configured(ctx, data)
+	if diags.HasError() {
+		return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: protoDiagnostics(ctx, diags)}
+	}
+	null := tftypes.NewValue(c.objectType, nil)
+	resp := resource.CreateResponse{State: tfsdk.State{Schema: c.schema, Raw: null}, Identity: c.nullIdentity()}
+	r.Create(ctx, resource.CreateRequest{
+		Config:   tfsdk.Config{Schema: c.schema, Raw: config},
+		Plan:     tfsdk.Plan{Schema: c.schema, Raw: planned},
+		Identity: c.nullIdentity(),
+		// Private stays nil: see privateStateOnCreate.
+	}, &resp)
+	diags.Append(resp.Diagnostics...)
+	if !diags.HasError() && resp.State.Raw.Equal(null) {
+		detail := "The Terraform Provider unexpectedly returned no resource state after having no errors in the resource creation. " +
+			"This is always an issue in the Terraform Provider and should be reported to the provider developers.\n\n" +
+			"The resource may have been successfully created, but Terraform is not tracking it. " +
+			"Applying the configuration again with no other action may result in duplicate resource errors."
+		if _, ok := r.(resource.ResourceWithImportState); ok {
+			detail += " Import the resource if the resource was actually created and Terraform should be tracking it."
+		}
+		diags.AddError("Missing Resource State After Create", detail)
+	}
+	if !diags.HasError() && (resp.Identity == nil || resp.Identity.Raw.IsFullyNull()) {
+		diags.AddError("Missing Resource Identity After Create",
+			"The Terraform Provider unexpectedly returned no resource identity data after having no errors in the resource create. "+
+				"This is always an issue in the Terraform Provider and should be reported to the provider developers.")
+	}
+	out := &tfprotov6.ApplyResourceChangeResponse{Diagnostics: protoDiagnostics(ctx, diags)}
+	var encoding []*tfprotov6.Diagnostic
+	out.NewState, out.NewIdentity, encoding = c.encode(resp.State.Raw, resp.Identity)
+	out.Diagnostics = append(out.Diagnostics, encoding...)
+	return out
 }
