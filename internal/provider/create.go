@@ -52,8 +52,9 @@ import (
 //
 // A resource type with anything else in its schema (blocks, nested,
 // write-only or custom-typed attributes, another modifier or default) has no
-// createPath and is planned and created by the framework, as is a create
-// with private state or an identity. TestCreatePlansMatchTheFramework and
+// createPath and is planned, created and validated by the framework, as is
+// a create with private state or an identity. (What a createPath knows of a
+// schema also serves the validation of configurations, validate.go.) TestCreatePlansMatchTheFramework and
 // TestCreateAppliesMatchTheFramework prove the answers equal to the
 // framework's for every resource type, over configurations of every
 // attribute.
@@ -67,6 +68,8 @@ type createPath struct {
 	// names the computed attributes without one, which a create leaves unknown.
 	defaults map[string]tftypes.Value
 	computed map[string]bool
+	// attributeNames are the schema's attribute names, in order.
+	attributeNames []string
 	// applies is false for a resource whose Create writes private state,
 	// which only the framework can carry (privateStateOnCreate).
 	applies bool
@@ -138,6 +141,7 @@ func newCreatePath(ctx context.Context, newResource func() resource.Resource) *c
 		identityType:   identityType,
 		defaults:       map[string]tftypes.Value{},
 		computed:       map[string]bool{},
+		attributeNames: sortedAttributeNames(s.Schema),
 	}
 	objectType, ok := s.Schema.Type().TerraformType(ctx).(tftypes.Object)
 	if !ok {
@@ -351,7 +355,13 @@ func (c *createPath) configured(ctx context.Context, data *providerData) (resour
 	r := c.newResource()
 	var resp resource.ConfigureResponse
 	if configurable, ok := r.(resource.ResourceWithConfigure); ok {
-		configurable.Configure(ctx, resource.ConfigureRequest{ProviderData: data}, &resp)
+		req := resource.ConfigureRequest{}
+		if data != nil {
+			// Not a typed nil: before the provider is configured the framework
+			// hands resources no data at all.
+			req.ProviderData = data
+		}
+		configurable.Configure(ctx, req, &resp)
 	}
 	return r, resp.Diagnostics
 }

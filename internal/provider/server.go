@@ -128,6 +128,13 @@ func (s *fastPlanServer) PlanResourceChange(ctx context.Context, req *tfprotov6.
 	return s.frameworkServer.PlanResourceChange(ctx, req)
 }
 
+func (s *fastPlanServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	if resp := s.validate(ctx, req); resp != nil {
+		return resp, nil
+	}
+	return s.frameworkServer.ValidateResourceConfig(ctx, req)
+}
+
 func (s *fastPlanServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
 	if resp := s.createApply(ctx, req); resp != nil {
 		return resp, nil
