@@ -92,26 +92,7 @@ func TestCreatePlansMatchTheFramework(t *testing.T) {
 			"default_server_role": {"viewer", "user", unknown},
 		},
 	}
-	var cases []createCase
-	rng := mathrand.New(mathrand.NewPCG(1, 2))
-	for _, typeName := range sortedKeys(options) {
-		attrs := options[typeName]
-		rotations := 0
-		for _, values := range attrs {
-			rotations = max(rotations, len(values))
-		}
-		for i := range rotations + 8 {
-			config := map[string]any{}
-			for name, values := range attrs {
-				pick := i % len(values)
-				if i >= rotations {
-					pick = rng.IntN(len(values))
-				}
-				config[name] = values[pick]
-			}
-			cases = append(cases, createCase{typeName, config})
-		}
-	}
+	cases := createCases(options, 8, mathrand.New(mathrand.NewPCG(1, 2)))
 	// At the limit of active keys: the plan warns, after waiting for the
 	// plans of the owner's keys that might free a slot.
 	cases = append(cases, createCase{"horizon_service_account_key", map[string]any{"service_account_id": full, "name": "three"}})
@@ -151,6 +132,42 @@ func TestCreatePlansMatchTheFramework(t *testing.T) {
 	}
 }
 
+// createCases are the configurations of each resource type's creates, from
+// each attribute's values: every value of every attribute at least once.
+func createCases(options map[string]map[string][]any, random int, rng *mathrand.Rand) []createCase {
+	var cases []createCase
+	for _, typeName := range sortedKeys(options) {
+		for _, config := range configurations(options[typeName], random, func(values []any) any { return values[rng.IntN(len(values))] }) {
+			cases = append(cases, createCase{typeName, config})
+		}
+	}
+	return cases
+}
+
+// configurations gives every value of every attribute at least once, in
+// rotation, then random more configurations, each attribute's value from
+// pick, in the order of the attributes' names (so that a seed repeats them).
+func configurations(options map[string][]any, random int, pick func(values []any) any) []map[string]any {
+	rotations := 0
+	for _, values := range options {
+		rotations = max(rotations, len(values))
+	}
+	var configs []map[string]any
+	for i := range rotations + random {
+		config := map[string]any{}
+		for _, name := range sortedKeys(options) {
+			values := options[name]
+			if i < rotations {
+				config[name] = values[i%len(values)]
+			} else {
+				config[name] = pick(values)
+			}
+		}
+		configs = append(configs, config)
+	}
+	return configs
+}
+
 // compareCreatePlans reports how the fast path's plan differs from the
 // framework's.
 func compareCreatePlans(t *testing.T, name string, typ, identityType tftypes.Type, got, want *tfprotov6.PlanResourceChangeResponse) {
@@ -171,15 +188,7 @@ func compareCreatePlans(t *testing.T, name string, typ, identityType tftypes.Typ
 	if !samePrivate(got.PlannedPrivate, want.PlannedPrivate) {
 		t.Errorf("%s: planned private %q, the framework's %q", name, got.PlannedPrivate, want.PlannedPrivate)
 	}
-	if (got.PlannedIdentity == nil) != (want.PlannedIdentity == nil) {
-		t.Errorf("%s: planned identity %v, the framework's %v", name, got.PlannedIdentity, want.PlannedIdentity)
-	} else if want.PlannedIdentity != nil {
-		gotID, _ := got.PlannedIdentity.IdentityData.Unmarshal(identityType)
-		wantID, _ := want.PlannedIdentity.IdentityData.Unmarshal(identityType)
-		if !gotID.Equal(wantID) {
-			t.Errorf("%s: planned identity %s, the framework's %s", name, gotID, wantID)
-		}
-	}
+	compareIdentities(t, name+": planned identity", identityType, got.PlannedIdentity, want.PlannedIdentity)
 	if fmt.Sprint(got.RequiresReplace) != fmt.Sprint(want.RequiresReplace) || (got.Deferred == nil) != (want.Deferred == nil) {
 		t.Errorf("%s: replace %v deferred %v, the framework's %v %v", name, got.RequiresReplace, got.Deferred, want.RequiresReplace, want.Deferred)
 	}
@@ -402,26 +411,7 @@ func TestCreateAppliesMatchTheFramework(t *testing.T) {
 			"description": {nil, "", "x"},
 		},
 	}
-	var cases []createCase
-	rng := mathrand.New(mathrand.NewPCG(3, 4))
-	for _, typeName := range sortedKeys(options) {
-		attrs := options[typeName]
-		rotations := 0
-		for _, values := range attrs {
-			rotations = max(rotations, len(values))
-		}
-		for i := range rotations + 2 {
-			config := map[string]any{}
-			for name, values := range attrs {
-				pick := i % len(values)
-				if i >= rotations {
-					pick = rng.IntN(len(values))
-				}
-				config[name] = values[pick]
-			}
-			cases = append(cases, createCase{typeName, config})
-		}
-	}
+	cases := createCases(options, 2, mathrand.New(mathrand.NewPCG(3, 4)))
 	cases = append(cases,
 		createCase{"horizon_service_account", map[string]any{"name": "taken"}},
 		createCase{"horizon_server", map[string]any{"name": "Weather again", "slug": "weather"}},
@@ -527,14 +517,24 @@ func compareCreateApplies(t *testing.T, name string, typ, identityType tftypes.T
 	if !samePrivate(got.Private, want.Private) {
 		t.Errorf("%s: private %q, the framework's %q", name, got.Private, want.Private)
 	}
-	if (got.NewIdentity == nil) != (want.NewIdentity == nil) {
-		t.Errorf("%s: new identity %v, the framework's %v", name, got.NewIdentity, want.NewIdentity)
-	} else if want.NewIdentity != nil {
-		gotID, _ := got.NewIdentity.IdentityData.Unmarshal(identityType)
-		wantID, _ := want.NewIdentity.IdentityData.Unmarshal(identityType)
-		if !gotID.Equal(wantID) {
-			t.Errorf("%s: new identity %s, the framework's %s", name, gotID, wantID)
-		}
+	compareIdentities(t, name+": new identity", identityType, got.NewIdentity, want.NewIdentity)
+}
+
+// compareIdentities reports an identity of the fast path's that differs
+// from the framework's.
+func compareIdentities(t *testing.T, what string, identityType tftypes.Type, got, want *tfprotov6.ResourceIdentityData) {
+	t.Helper()
+	if (got == nil) != (want == nil) {
+		t.Errorf("%s %v, the framework's %v", what, got, want)
+		return
+	}
+	if want == nil {
+		return
+	}
+	gotID, _ := got.IdentityData.Unmarshal(identityType)
+	wantID, _ := want.IdentityData.Unmarshal(identityType)
+	if !gotID.Equal(wantID) {
+		t.Errorf("%s %s, the framework's %s", what, gotID, wantID)
 	}
 }
 

@@ -66,24 +66,15 @@ func TestValidationMatchesTheFramework(t *testing.T) {
 				t.Fatalf("%s.%s: no values for type %s", typeName, name, at)
 			}
 		}
-		rotations := 0
-		for _, values := range options {
-			rotations = max(rotations, len(values))
-		}
-		for i := range rotations + 40 {
-			config := map[string]any{}
-			for name, values := range options {
-				pick := i % len(values)
-				if i >= rotations {
-					// Mostly null, as configurations are, so that each
-					// attribute's own refusals show.
-					pick = 0
-					if rng.IntN(3) == 0 {
-						pick = rng.IntN(len(values))
-					}
-				}
-				config[name] = values[pick]
+		// Mostly null, as configurations are, so that each attribute's own
+		// refusals show.
+		mostlyNull := func(values []any) any {
+			if rng.IntN(3) == 0 {
+				return values[rng.IntN(len(values))]
 			}
+			return values[0]
+		}
+		for _, config := range configurations(options, 40, mostlyNull) {
 			req := &tfprotov6.ValidateResourceConfigRequest{TypeName: typeName, Config: dynamicValue(t, typ, config)}
 			for _, srv := range []*fastPlanServer{configured.server.(*fastPlanServer), unconfigured.(*fastPlanServer)} {
 				got := srv.validate(ctx, req)
