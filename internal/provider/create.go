@@ -344,8 +344,11 @@ func (s *fastPlanServer) modifyCreatePlan(ctx context.Context, req *tfprotov6.Pl
 // stoppable is ctx, also cancelled when Terraform stops the provider, as
 // the framework's own contexts are.
 func (s *fastPlanServer) stoppable(ctx context.Context) (context.Context, context.CancelFunc) {
+	s.stopMu.Lock()
+	stopped := s.stopped
+	s.stopMu.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(s.stopped, cancel)
+	stop := context.AfterFunc(stopped, cancel)
 	return ctx, func() { stop(); cancel() }
 }
 

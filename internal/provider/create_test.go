@@ -582,3 +582,27 @@ func TestCreateApplyLeavesPrivateStateToTheFramework(t *testing.T) {
 		t.Fatalf("the framework's create: %v %s, private %q", err, diagnosticsText(applied.Diagnostics), applied.Private)
 	}
 }
+
+// As the framework's, the fast paths' calls under way are cancelled when
+// Terraform stops the provider, and calls that begin after the stop are not.
+func TestFastPathsStopWithTheProvider(t *testing.T) {
+	t.Parallel()
+	srv, _ := configuredServer(t, newTestEnv(t))
+	during, cancel := srv.stoppable(context.Background())
+	defer cancel()
+	if _, err := srv.StopProvider(context.Background(), &tfprotov6.StopProviderRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-during.Done():
+	case <-time.After(10 * time.Second):
+		t.Error("a call under way when the provider stopped was not cancelled")
+	}
+	after, cancel := srv.stoppable(context.Background())
+	defer cancel()
+	select {
+	case <-after.Done():
+		t.Errorf("a call that began after the stop was cancelled: %v", after.Err())
+	case <-time.After(200 * time.Millisecond):
+	}
+}

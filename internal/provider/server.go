@@ -63,7 +63,9 @@ type fastPlanServer struct {
 	provider *horizonProvider
 
 	// stopped is cancelled when Terraform stops the provider, as the
-	// framework's own contexts are.
+	// framework's own contexts of the calls under way are; calls that begin
+	// after the stop get a fresh one, as they do in the framework.
+	stopMu  sync.Mutex
 	stopped context.Context
 	stop    context.CancelFunc
 
@@ -143,7 +145,10 @@ func (s *fastPlanServer) ApplyResourceChange(ctx context.Context, req *tfprotov6
 }
 
 func (s *fastPlanServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
+	s.stopMu.Lock()
 	s.stop()
+	s.stopped, s.stop = context.WithCancel(context.Background())
+	s.stopMu.Unlock()
 	return s.frameworkServer.StopProvider(ctx, req)
 }
 
