@@ -54,10 +54,10 @@ import (
 // write-only or custom-typed attributes, another modifier or default) has no
 // createPath and is planned, created and validated by the framework, as is
 // a create with private state or an identity. (What a createPath knows of a
-// schema also serves the validation of configurations, validate.go.) TestCreatePlansMatchTheFramework and
-// TestCreateAppliesMatchTheFramework prove the answers equal to the
-// framework's for every resource type, over configurations of every
-// attribute.
+// schema also serves the validation of configurations, validate.go.)
+// TestCreatePlansMatchTheFramework and TestCreateAppliesMatchTheFramework
+// prove the answers equal to the framework's for every resource type, over
+// configurations of every attribute.
 type createPath struct {
 	newResource    func() resource.Resource
 	schema         schema.Schema
