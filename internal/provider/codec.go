@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -24,8 +25,9 @@ import (
 // TestCodecMatchesTheFramework proves both conversions equal to tfsdk's for
 // every model, attribute and kind of value (known, null, unknown).
 
-// codec converts one model type.
+// codec converts one model type to and from one schema's object type.
 type codec struct {
+	schemaType attr.Type
 	objectType tftypes.Object
 	fields     []codecField
 }
@@ -36,32 +38,67 @@ type codecField struct {
 	typ       attr.Type
 }
 
-var codecs sync.Map // reflect.Type of the model → *codec
+// codecs holds, for each model type, the codecs of the schemas it has met:
+// one model may serve schemas whose attributes have other types (a resource
+// and a data source), and each must convert with its own.
+var codecs sync.Map // reflect.Type of the model → *codecList
+
+// codecList is never changed once stored: an addition stores a new one.
+type codecList struct{ codecs []*codec }
+
+func asCodecList(v any) *codecList {
+	l, _ := v.(*codecList)
+	return l
+}
+
+func (l *codecList) find(schemaType attr.Type) *codec {
+	if l != nil {
+		for _, c := range l.codecs {
+			if c.schemaType.Equal(schemaType) {
+				return c
+			}
+		}
+	}
+	return nil
+}
 
 // schemaTyper is what a plan, state or configuration says of its schema.
 type schemaTyper interface {
 	Type() attr.Type
 }
 
-// codecFor returns the codec of the model type t, learning the attribute
-// types from schema the first time.
+// codecFor returns the codec of the model type t for schema, learning the
+// attribute types from schema the first time they meet.
 func codecFor(ctx context.Context, t reflect.Type, schema schemaTyper) (*codec, error) {
-	if c, ok := codecs.Load(t); ok {
-		return c.(*codec), nil
+	schemaType := schema.Type()
+	known, _ := codecs.Load(t)
+	if c := asCodecList(known).find(schemaType); c != nil {
+		return c, nil
 	}
-	object, ok := schema.Type().(attr.TypeWithAttributeTypes)
+	object, ok := schemaType.(attr.TypeWithAttributeTypes)
 	if !ok {
 		return nil, fmt.Errorf("the schema of %s is not an object", t)
 	}
-	c := &codec{objectType: object.TerraformType(ctx).(tftypes.Object)}
+	c := &codec{schemaType: schemaType, objectType: object.TerraformType(ctx).(tftypes.Object)}
 	if err := c.addFields(t, nil, object.AttributeTypes()); err != nil {
 		return nil, err
 	}
 	if len(c.fields) != len(object.AttributeTypes()) {
 		return nil, fmt.Errorf("%s has %d fields for %d attributes", t, len(c.fields), len(object.AttributeTypes()))
 	}
-	actual, _ := codecs.LoadOrStore(t, c)
-	return actual.(*codec), nil
+	for {
+		known, loaded := codecs.LoadOrStore(t, &codecList{codecs: []*codec{c}})
+		if !loaded {
+			return c, nil
+		}
+		list := known.(*codecList)
+		if other := list.find(schemaType); other != nil {
+			return other, nil // learnt meanwhile by another call
+		}
+		if codecs.CompareAndSwap(t, list, &codecList{codecs: append(slices.Clip(list.codecs), c)}) {
+			return c, nil
+		}
+	}
 }
 
 // addFields adds the fields of struct t, and of the structs it embeds.

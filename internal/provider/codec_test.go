@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -135,4 +136,37 @@ func randomValue(rng *rand.Rand, typ tftypes.Type, top bool) tftypes.Value {
 		return tftypes.NewValue(typ, big.NewFloat(float64(rng.IntN(1000))))
 	}
 	panic(fmt.Sprintf("no random values of %s", typ))
+}
+
+// One model type converted under two schemas whose attributes have other
+// types gets each schema's own codec, never the first one it met.
+func TestCodecKeepsSchemasApart(t *testing.T) {
+	t.Parallel()
+	type model struct {
+		Value attr.Value `tfsdk:"value"`
+	}
+	ctx := context.Background()
+	asString := rschema.Schema{Attributes: map[string]rschema.Attribute{"value": rschema.StringAttribute{Optional: true}}}
+	asBool := rschema.Schema{Attributes: map[string]rschema.Attribute{"value": rschema.BoolAttribute{Optional: true}}}
+	for _, c := range []struct {
+		schema rschema.Schema
+		value  tftypes.Value
+	}{
+		{asString, tftypes.NewValue(tftypes.String, "text")},
+		{asBool, tftypes.NewValue(tftypes.Bool, true)},
+		{asString, tftypes.NewValue(tftypes.String, "again")},
+	} {
+		raw := tftypes.NewValue(c.schema.Type().TerraformType(ctx), map[string]tftypes.Value{"value": c.value})
+		var m model
+		if diags := readModel(ctx, tfsdk.State{Raw: raw, Schema: c.schema}, &m); diags.HasError() {
+			t.Fatalf("decode %s: %v", c.value, diags)
+		}
+		state := tfsdk.State{Schema: c.schema}
+		if diags := writeModel(ctx, &state, m); diags.HasError() {
+			t.Fatalf("encode %s: %v", c.value, diags)
+		}
+		if !state.Raw.Equal(raw) {
+			t.Errorf("%s came back as %s", raw, state.Raw)
+		}
+	}
 }

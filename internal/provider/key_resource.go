@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
@@ -290,9 +291,7 @@ func (r *apiKeyResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 		r.planDestroy(ctx, req)
 		return
 	}
-	if id, unchanged := r.unchangedActiveKey(ctx, req); unchanged {
-		r.keys.planning()
-		r.keys.keyPlanned(id)
+	if unchangedPlan(req) && r.steadyPlan(ctx, stateAttributes(req)) {
 		return
 	}
 	in := keyPlanInput{ConfiguredExpiresAt: configString(ctx, req.Config, "expires_at"), Now: r.now(), OwnerAttribute: r.owner.ownerAttribute()}
@@ -435,21 +434,22 @@ func derefOr(s *string, fallback string) string {
 	return *s
 }
 
-// unchangedActiveKey is the fast path of the most common plan, a refresh that
-// changes nothing: an active key without renew_before whose proposed value is
-// its state has nothing to decide. It reads three attributes instead of
-// decoding the whole model twice, which matters for plans of hundreds of keys.
-func (r *apiKeyResource) unchangedActiveKey(ctx context.Context, req resource.ModifyPlanRequest) (id string, unchanged bool) {
-	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
-		return "", false
+// steadyPlan is the rule of the most common plan, a refresh that changes
+// nothing: an active key without renew_before whose proposed value is its
+// state has nothing to decide (and its attributes' plan modifiers,
+// UseStateForUnknown, change nothing known). The ledger learns that this
+// process plans, and that it planned this key. It reads three attributes
+// instead of decoding the whole model twice, which matters for plans of
+// hundreds of keys.
+func (r *apiKeyResource) steadyPlan(_ context.Context, state map[string]tftypes.Value) bool {
+	var id, status string
+	if r.keys == nil || state["id"].As(&id) != nil || state["status"].As(&status) != nil ||
+		status != client.KeyStatusActive || !state["renew_before"].IsNull() {
+		return false
 	}
-	var keyID, status, renewBefore types.String
-	if req.State.GetAttribute(ctx, path.Root("id"), &keyID).HasError() ||
-		req.State.GetAttribute(ctx, path.Root("status"), &status).HasError() ||
-		req.State.GetAttribute(ctx, path.Root("renew_before"), &renewBefore).HasError() {
-		return "", false
-	}
-	return keyID.ValueString(), status.ValueString() == client.KeyStatusActive && renewBefore.IsNull()
+	r.keys.planning()
+	r.keys.keyPlanned(id)
+	return true
 }
 
 // now is Horizon's current time as last seen by the client, or the local time

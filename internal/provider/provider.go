@@ -32,6 +32,9 @@ const (
 
 const maxMaxRetries = 10
 
+// providerTypeName is the provider's name, the prefix of its resource types.
+const providerTypeName = "horizon"
+
 // The bounds of max_wait: a second leaves room for one quick retry, an hour
 // is longer than any rate limit worth waiting out.
 const (
@@ -68,7 +71,7 @@ type providerModel struct {
 }
 
 func (p *horizonProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
-	resp.TypeName = "horizon"
+	resp.TypeName = providerTypeName
 	resp.Version = p.version
 }
 

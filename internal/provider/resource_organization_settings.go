@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
@@ -78,6 +79,12 @@ func (r *organizationSettingsResource) Schema(_ context.Context, _ resource.Sche
 	}
 }
 
+// steadyPlan: the resource has no ModifyPlan, and its attributes' plan
+// modifiers (UseStateForUnknown, RequiresReplace) change nothing when the plan is the state.
+func (*organizationSettingsResource) steadyPlan(context.Context, map[string]tftypes.Value) bool {
+	return true
+}
+
 func (r *organizationSettingsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -100,10 +107,6 @@ func (r *organizationSettingsResource) organization(ctx context.Context, want ty
 	}
 	return org, diags
 }
-
-// writesPrivateStateOnCreate: Create remembers the settings it replaces in
-// private state, so the framework creates it (privateStateOnCreate).
-func (*organizationSettingsResource) writesPrivateStateOnCreate() {}
 
 func (r *organizationSettingsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan organizationSettingsModel

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
@@ -117,6 +118,10 @@ func (r *serverResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 		},
 	}
 }
+
+// steadyPlan: the resource has no ModifyPlan, and its attributes' plan
+// modifiers (UseStateForUnknown, RequiresReplace) change nothing when the plan is the state.
+func (*serverResource) steadyPlan(context.Context, map[string]tftypes.Value) bool { return true }
 
 func (r *serverResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)

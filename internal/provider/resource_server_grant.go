@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
@@ -140,7 +141,7 @@ func (r *serverGrantResource) Configure(_ context.Context, req resource.Configur
 // or from one read of the account, so refreshes and applies of accounts
 // created with their grants make no request for it.
 func (r *serverGrantResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.roles == nil || req.Plan.Raw.IsNull() || req.Plan.Raw.Equal(req.State.Raw) {
+	if r.roles == nil || req.Plan.Raw.IsNull() || unchangedPlan(req) && r.steadyPlan(ctx, stateAttributes(req)) {
 		return
 	}
 	var saID types.String
@@ -166,6 +167,11 @@ func (r *serverGrantResource) ModifyPlan(ctx context.Context, req resource.Modif
 			saID.ValueString(), role))
 	}
 }
+
+// steadyPlan: ModifyPlan looks at the account's role only for a grant that
+// changes, and the attributes' plan modifiers (UseStateForUnknown,
+// RequiresReplace) change nothing when the plan is the state.
+func (*serverGrantResource) steadyPlan(context.Context, map[string]tftypes.Value) bool { return true }
 
 // Create only creates: a grant that already exists for the pair (made by hand,
 // or managed by another configuration) is an error that says how to import

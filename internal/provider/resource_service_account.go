@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
@@ -182,6 +183,16 @@ func (r *serviceAccountResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if !id.IsUnknown() && !role.IsUnknown() {
 		r.roles.learn(id.ValueString(), role.ValueString())
 	}
+}
+
+// steadyPlan: an unchanged account's ModifyPlan only records its role, and
+// its attributes' plan modifiers (UseStateForUnknown) change nothing known.
+func (r *serviceAccountResource) steadyPlan(_ context.Context, state map[string]tftypes.Value) bool {
+	var id, role string
+	if r.roles != nil && state["id"].As(&id) == nil && state["role"].As(&role) == nil {
+		r.roles.learn(id, role)
+	}
+	return true
 }
 
 func (r *serviceAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -44,20 +44,27 @@ func newRPCServer(tb testing.TB) *rpcFixture {
 
 // configuredServer is a provider server as Terraform starts one, configured
 // for env's reference server.
-func configuredServer(tb testing.TB, env *testEnv) (*fastPlanServer, *tfprotov6.GetProviderSchemaResponse) {
+func configuredServer(tb testing.TB, env *testEnv) (*providerServer, *tfprotov6.GetProviderSchemaResponse) {
 	tb.Helper()
 	return configuredServerAt(tb, env.srv.URL(), env.srv.BootstrapKey())
 }
 
 // configuredServerAt is a provider server configured for the Horizon at
 // endpoint.
-func configuredServerAt(tb testing.TB, endpoint, apiKey string) (*fastPlanServer, *tfprotov6.GetProviderSchemaResponse) {
+func configuredServerAt(tb testing.TB, endpoint, apiKey string) (*providerServer, *tfprotov6.GetProviderSchemaResponse) {
 	tb.Helper()
-	ctx := context.Background()
 	srv, err := NewServer("bench")()
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return srv.(*providerServer), configure(tb, srv, endpoint, apiKey)
+}
+
+// configure configures srv as Terraform 1.14 does, for the Horizon at
+// endpoint, and returns its schemas.
+func configure(tb testing.TB, srv tfprotov6.ProviderServer, endpoint, apiKey string) *tfprotov6.GetProviderSchemaResponse {
+	tb.Helper()
+	ctx := context.Background()
 	schemas, err := srv.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		tb.Fatal(err)
@@ -66,7 +73,7 @@ func configuredServerAt(tb testing.TB, endpoint, apiKey string) (*fastPlanServer
 	if resp, err := srv.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.14.8", Config: providerConfig}); err != nil || len(resp.Diagnostics) > 0 {
 		tb.Fatalf("configure: %v %v", err, resp.Diagnostics)
 	}
-	return srv.(*fastPlanServer), schemas
+	return schemas
 }
 
 // create plans and applies a new resource, as Terraform does, and keeps it

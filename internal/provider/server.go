@@ -6,28 +6,33 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/defaults"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-
-	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
 // NewServer returns the provider's protocol 6 server, as main serves it and
-// the acceptance tests run it: the framework's server, with fast paths for
-// the two most common plans, a resource that does not change and a resource
-// that is created, and for the apply of a create (create.go).
+// the acceptance tests run it: the framework's server, with one shortcut in
+// front of it, for the plan Terraform asks for most.
 //
-// In a refresh plan, Terraform plans every resource, and almost all of them
-// do not change: the proposed new state is the prior state, byte for byte.
-// The framework still runs its whole pipeline for such a plan (defaults,
-// write-only attributes, and for every attribute three value lookups and a
-// set that each rebuild the schema's attribute map), which was 42% of the
-// provider's CPU in a refresh (BenchmarkRefreshRPCs). For a resource whose
-// plan provably changes nothing when nothing was proposed (unchangedPlans),
-// the fast path answers as the framework would, the prior state, private
-// state and identity unchanged; TestUnchangedPlansMatchTheFramework proves
-// the two answers equal for every resource type and attribute.
+// In a refresh plan almost no resource changes: Terraform proposes the prior
+// state, byte for byte. The framework still runs its whole pipeline for such
+// a plan (defaults, write-only attributes, each attribute's plan modifiers,
+// the resource's ModifyPlan), walking the schema by path for every attribute
+// (internal/cmd/horizon-bench/README.md). The shortcut answers the prior state unchanged, as
+// the framework would, but only where nothing in that pipeline could change
+// it: every attribute the configuration leaves null holds its default, the
+// schema has no write-only attribute, and the resource itself says, with its
+// steadyPlan rule beside its ModifyPlan, that it has nothing to decide.
+// Anything else, and any resource without such a rule, goes to the framework.
+// TestUnchangedPlansMatchTheFramework compares whole responses with the
+// framework's for prior states drawn at random.
 func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
 		p := &horizonProvider{version: version}
@@ -37,146 +42,113 @@ func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
 		}
 		fw, ok := srv.(frameworkServer)
 		if !ok {
-			return nil, fmt.Errorf("the framework's server (%T) does not serve list resources", srv)
+			return nil, fmt.Errorf("the framework's server (%T) does not serve every optional protocol interface the provider passes on", srv)
 		}
-		stopped, stop := context.WithCancel(context.Background())
-		return &fastPlanServer{frameworkServer: fw, provider: p, stopped: stopped, stop: stop}, nil
+		return &providerServer{frameworkServer: fw, provider: p}, nil
 	}
 }
 
-// frameworkServer is what the framework's server implements and the wrapper
-// passes on: terraform-plugin-go finds the list resources' RPCs by a type
-// assertion on the server it serves, so a wrapper that embedded only
-// tfprotov6.ProviderServer would answer terraform query that they are not
-// implemented.
+// frameworkServer is every server interface of the protocol that the
+// framework's server implements. terraform-plugin-go finds the optional ones
+// (list resources, actions, state stores) by a type assertion on the server
+// it serves, so the wrapper must implement each of them too, or their RPCs
+// would answer "unimplemented" (TestServerPassesOnEveryInterface).
 type frameworkServer interface {
 	tfprotov6.ProviderServer
 	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
 }
 
-// The wrapper must serve list resources as the framework's server does
-// (list_test.go runs them under Terraform 1.14).
-var _ tfprotov6.ListResourceServer = (*fastPlanServer)(nil)
-
-type fastPlanServer struct {
+type providerServer struct {
 	frameworkServer
 	provider *horizonProvider
 
-	// stopped is cancelled when Terraform stops the provider, as the
-	// framework's own contexts of the calls under way are; calls that begin
-	// after the stop get a fresh one, as they do in the framework.
-	stopMu  sync.Mutex
-	stopped context.Context
-	stop    context.CancelFunc
-
-	typesOnce sync.Once
-	types     map[string]tftypes.Type
-	identity  map[string]tftypes.Type
-	creates   map[string]*createPath
+	plansOnce sync.Once
+	plans     map[string]*steadyPlans // by resource type
 }
 
-// unchangedPlans are the resources whose plan changes nothing when the
-// proposed state is the prior state, given that state: no default or plan
-// modifier has anything to fill in, and any ModifyPlan returns at once.
-// Each may also record what the provider's own state needs to know.
-var unchangedPlans = map[string]func(data *providerData, state tftypes.Value) bool{
-	"horizon_service_account":       unchangedAccountPlan,
-	"horizon_server_grant":          func(*providerData, tftypes.Value) bool { return true },
-	"horizon_server":                func(*providerData, tftypes.Value) bool { return true },
-	"horizon_organization_settings": func(*providerData, tftypes.Value) bool { return true },
-	"horizon_service_account_key":   unchangedKeyPlan,
-	"horizon_personal_api_key":      unchangedKeyPlan,
+// steadyPlanner is a resource whose ModifyPlan (if it has one) and attribute
+// plan modifiers have, for some plans of an unchanged resource, nothing to
+// decide. Its ModifyPlan applies the same rule, so the two cannot disagree.
+type steadyPlanner interface {
+	// steadyPlan reports whether ModifyPlan and the plan modifiers of the
+	// resource's attributes, given state as both the prior state and the
+	// plan, change nothing and report nothing; when they would not, it
+	// records what ModifyPlan would have recorded.
+	steadyPlan(ctx context.Context, state map[string]tftypes.Value) bool
 }
 
-// unchangedAccountPlan does what serviceAccountResource.ModifyPlan does with a
-// plan: it records the account's role, for the plans of its grants.
-func unchangedAccountPlan(data *providerData, state tftypes.Value) bool {
+// unchangedPlan reports whether a ModifyPlan request plans an existing
+// resource unchanged: where a resource's ModifyPlan applies its steadyPlan rule.
+func unchangedPlan(req resource.ModifyPlanRequest) bool {
+	return !req.State.Raw.IsNull() && req.Plan.Raw.Equal(req.State.Raw)
+}
+
+// stateAttributes are the prior state's attributes of a ModifyPlan request.
+func stateAttributes(req resource.ModifyPlanRequest) map[string]tftypes.Value {
 	var attrs map[string]tftypes.Value
-	if state.As(&attrs) != nil {
-		return false
-	}
-	var id, role string
-	if attrs["id"].As(&id) == nil && attrs["role"].As(&role) == nil {
-		data.roles.learn(id, role)
-	}
-	return true
+	_ = req.State.Raw.As(&attrs)
+	return attrs
 }
 
-// unchangedKeyPlan is apiKeyResource.ModifyPlan's own fast path: an active key
-// without renew_before has nothing to decide, and the ledger learns that this
-// process plans, and that it planned this key.
-func unchangedKeyPlan(data *providerData, state tftypes.Value) bool {
-	var attrs map[string]tftypes.Value
-	if state.As(&attrs) != nil {
-		return false
-	}
-	var id, status string
-	if attrs["id"].As(&id) != nil || attrs["status"].As(&status) != nil || !attrs["renew_before"].IsNull() ||
-		status != client.KeyStatusActive {
-		return false
-	}
-	data.keys.planning()
-	data.keys.keyPlanned(id)
-	return true
+// steadyPlans is what the shortcut knows of one resource type: how to make
+// the resource, the types of its state and identity, and the default of each
+// attribute that has one.
+type steadyPlans struct {
+	newResource  func() resource.Resource
+	stateType    tftypes.Type
+	identityType tftypes.Type
+	defaults     map[string]tftypes.Value
 }
 
-func (s *fastPlanServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	if resp := s.unchangedPlan(ctx, req); resp != nil {
-		return resp, nil
-	}
-	if resp := s.createPlan(ctx, req); resp != nil {
+func (s *providerServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	if resp := s.steadyPlan(ctx, req); resp != nil {
 		return resp, nil
 	}
 	return s.frameworkServer.PlanResourceChange(ctx, req)
-}
-
-func (s *fastPlanServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	if resp := s.validate(ctx, req); resp != nil {
-		return resp, nil
-	}
-	return s.frameworkServer.ValidateResourceConfig(ctx, req)
-}
-
-func (s *fastPlanServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	if resp := s.createApply(ctx, req); resp != nil {
-		return resp, nil
-	}
-	return s.frameworkServer.ApplyResourceChange(ctx, req)
-}
-
-func (s *fastPlanServer) StopProvider(ctx context.Context, req *tfprotov6.StopProviderRequest) (*tfprotov6.StopProviderResponse, error) {
-	s.stopMu.Lock()
-	s.stop()
-	s.stopped, s.stop = context.WithCancel(context.Background())
-	s.stopMu.Unlock()
-	return s.frameworkServer.StopProvider(ctx, req)
 }
 
 // nullMsgPack is how msgpack writes null, a resource's state before a create
 // and after a destroy.
 var nullMsgPack = []byte{0xc0}
 
-func (s *fastPlanServer) unchangedPlan(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) *tfprotov6.PlanResourceChangeResponse {
-	check := unchangedPlans[req.TypeName]
+// steadyPlan is the framework's answer to the plan of an unchanged resource
+// that has nothing to decide, or nil for any other plan.
+func (s *providerServer) steadyPlan(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) *tfprotov6.PlanResourceChangeResponse {
 	data := s.provider.configured()
 	prior, proposed := req.PriorState, req.ProposedNewState
-	if check == nil || data == nil || prior == nil || proposed == nil || len(prior.JSON) > 0 || len(proposed.JSON) > 0 ||
+	if data == nil || prior == nil || proposed == nil || req.Config == nil || len(prior.JSON) > 0 || len(proposed.JSON) > 0 ||
 		len(prior.MsgPack) == 0 || bytes.Equal(prior.MsgPack, nullMsgPack) || !bytes.Equal(prior.MsgPack, proposed.MsgPack) {
 		return nil
 	}
-	s.load(ctx)
-	typ, ok := s.types[req.TypeName]
+	p := s.steadyPlansOf(ctx)[req.TypeName]
+	if p == nil {
+		return nil
+	}
+	state, ok := attributes(prior, p.stateType)
 	if !ok {
 		return nil
 	}
-	state, err := prior.Unmarshal(typ)
-	if err != nil || !check(data, state) {
+	config, ok := attributes(req.Config, p.stateType)
+	if !ok || !p.defaultsHeld(state, config) {
+		return nil
+	}
+	r := p.newResource()
+	if c, ok := r.(resource.ResourceWithConfigure); ok {
+		var resp resource.ConfigureResponse
+		c.Configure(ctx, resource.ConfigureRequest{ProviderData: data}, &resp)
+		if resp.Diagnostics.HasError() {
+			return nil
+		}
+	}
+	if !r.(steadyPlanner).steadyPlan(ctx, state) {
 		return nil
 	}
 	resp := &tfprotov6.PlanResourceChangeResponse{PlannedState: prior, PlannedPrivate: req.PriorPrivate, PlannedIdentity: req.PriorIdentity}
 	if resp.PlannedIdentity == nil {
 		// As the framework does for a Terraform that sends no identity.
-		null, err := tfprotov6.NewDynamicValue(s.identity[req.TypeName], tftypes.NewValue(s.identity[req.TypeName], nil))
+		null, err := tfprotov6.NewDynamicValue(p.identityType, tftypes.NewValue(p.identityType, nil))
 		if err != nil {
 			return nil
 		}
@@ -185,28 +157,126 @@ func (s *fastPlanServer) unchangedPlan(ctx context.Context, req *tfprotov6.PlanR
 	return resp
 }
 
-// load learns, once per server, the value types of the resources and their
-// identities, and the planners of their creates.
-func (s *fastPlanServer) load(ctx context.Context) {
-	s.typesOnce.Do(func() {
-		s.loadTypes(ctx)
-		s.creates = loadCreatePaths(ctx, s.provider)
-	})
+// attributes decodes a resource's state or configuration.
+func attributes(v *tfprotov6.DynamicValue, typ tftypes.Type) (map[string]tftypes.Value, bool) {
+	value, err := v.Unmarshal(typ)
+	if err != nil {
+		return nil, false
+	}
+	var attrs map[string]tftypes.Value
+	if value.As(&attrs) != nil || attrs == nil {
+		return nil, false
+	}
+	return attrs, true
 }
 
-func (s *fastPlanServer) loadTypes(ctx context.Context) {
-	s.types, s.identity = map[string]tftypes.Type{}, map[string]tftypes.Type{}
-	schemas, err := s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		return
-	}
-	identities, err := s.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
-	if err != nil {
-		return
-	}
-	for name, schema := range schemas.ResourceSchemas {
-		if id, ok := identities.IdentitySchemas[name]; ok {
-			s.types[name], s.identity[name] = schema.ValueType(), id.ValueType()
+// defaultsHeld reports whether the framework would apply no default: every
+// attribute with a default that the configuration leaves null already holds it.
+func (p *steadyPlans) defaultsHeld(state, config map[string]tftypes.Value) bool {
+	for name, def := range p.defaults {
+		if config[name].IsNull() && !state[name].Equal(def) {
+			return false
 		}
 	}
+	return true
+}
+
+// steadyPlansOf learns, once per server, what the shortcut needs to know of
+// each resource type that has a steadyPlan rule.
+func (s *providerServer) steadyPlansOf(ctx context.Context) map[string]*steadyPlans {
+	s.plansOnce.Do(func() {
+		s.plans = map[string]*steadyPlans{}
+		identities, err := s.GetResourceIdentitySchemas(ctx, &tfprotov6.GetResourceIdentitySchemasRequest{})
+		if err != nil {
+			return
+		}
+		for _, newResource := range s.provider.Resources(ctx) {
+			r := newResource()
+			if _, ok := r.(steadyPlanner); !ok {
+				continue
+			}
+			var meta resource.MetadataResponse
+			r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: providerTypeName}, &meta)
+			var sch resource.SchemaResponse
+			r.Schema(ctx, resource.SchemaRequest{}, &sch)
+			identity, ok := identities.IdentitySchemas[meta.TypeName]
+			if sch.Diagnostics.HasError() || !ok {
+				continue
+			}
+			defaults, ok := schemaDefaults(ctx, sch.Schema)
+			if !ok {
+				continue
+			}
+			s.plans[meta.TypeName] = &steadyPlans{newResource: newResource, stateType: sch.Schema.Type().TerraformType(ctx),
+				identityType: identity.ValueType(), defaults: defaults}
+		}
+	})
+	return s.plans
+}
+
+// schemaDefaults are the defaults of a schema's attributes, as the
+// attributes' own Default computes them; ok is false for a schema the
+// shortcut does not take: one with blocks, or an attribute that is
+// write-only or of a kind whose default it cannot read.
+func schemaDefaults(ctx context.Context, sch schema.Schema) (map[string]tftypes.Value, bool) {
+	if len(sch.Blocks) > 0 {
+		return nil, false
+	}
+	out := map[string]tftypes.Value{}
+	for name, a := range sch.Attributes {
+		def, ok := attributeDefault(ctx, path.Root(name), a)
+		if !ok || a.IsWriteOnly() {
+			return nil, false
+		}
+		if def == nil {
+			continue
+		}
+		v, err := def.ToTerraformValue(ctx)
+		if err != nil {
+			return nil, false
+		}
+		out[name] = v
+	}
+	return out, true
+}
+
+// attributeDefault is the default of an attribute of the kinds our schemas
+// use, nil when it has none; ok is false for any other kind.
+func attributeDefault(ctx context.Context, p path.Path, a schema.Attribute) (def attr.Value, ok bool) {
+	var diags diag.Diagnostics
+	switch a := a.(type) {
+	case schema.StringAttribute:
+		if a.Default != nil {
+			var resp defaults.StringResponse
+			a.Default.DefaultString(ctx, defaults.StringRequest{Path: p}, &resp)
+			def, diags = resp.PlanValue, resp.Diagnostics
+		}
+	case schema.BoolAttribute:
+		if a.Default != nil {
+			var resp defaults.BoolResponse
+			a.Default.DefaultBool(ctx, defaults.BoolRequest{Path: p}, &resp)
+			def, diags = resp.PlanValue, resp.Diagnostics
+		}
+	case schema.Int64Attribute:
+		if a.Default != nil {
+			var resp defaults.Int64Response
+			a.Default.DefaultInt64(ctx, defaults.Int64Request{Path: p}, &resp)
+			def, diags = resp.PlanValue, resp.Diagnostics
+		}
+	case schema.SetAttribute:
+		if a.Default != nil {
+			var resp defaults.SetResponse
+			a.Default.DefaultSet(ctx, defaults.SetRequest{Path: p}, &resp)
+			def, diags = resp.PlanValue, resp.Diagnostics
+		}
+	case schema.MapAttribute:
+		if a.Default != nil {
+			var resp defaults.MapResponse
+			a.Default.DefaultMap(ctx, defaults.MapRequest{Path: p}, &resp)
+			def, diags = resp.PlanValue, resp.Diagnostics
+		}
+	default:
+		return nil, false
+	}
+	return def, !diags.HasError()
 }
