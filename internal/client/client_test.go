@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -312,7 +313,7 @@ func TestResponseDecoding(t *testing.T) {
 		`"revoked_at":null,"last_used_at":"2026-11-23T12:00:00Z"}`
 	lastUsed := "2026-11-23T12:00:00Z"
 	wantKey := APIKey{ID: "key_2w4e6r8t0y2u", OrganizationID: "org_a", ServiceAccountID: "sa_b", Name: "primary",
-		MaskedSecret: "fmcp_AbCd...wXyZ", Status: KeyStatusActive, CreatedAt: "2026-11-23T11:00:00Z", LastUsedAt: &lastUsed}
+		MaskedSecret: "fmcp_AbCd...wXyZ", Status: api.KeyStatusActive, CreatedAt: "2026-11-23T11:00:00Z", LastUsedAt: &lastUsed}
 	const saJSON = `{"id":"sa_a","organization_id":"org_a","name":"ci","description":"d","role":"member","disabled":true,` +
 		`"created_at":"2026-11-23T11:00:00Z","updated_at":"2026-11-23T11:30:00Z"}`
 	wantSA := ServiceAccount{ID: "sa_a", OrganizationID: "org_a", Name: "ci", Description: "d", Role: "member", Disabled: true,
@@ -470,7 +471,7 @@ func TestIdempotencyKeys(t *testing.T) {
 func TestServerGrantCreateOnly(t *testing.T) {
 	t.Parallel()
 	srv, log := scriptedServer(t, reply{status: http.StatusCreated}, ok(),
-		reply{status: http.StatusPreconditionFailed, body: errorBody(CodeGrantExists, "service account sa_a already has a grant on server srv_b", nil)})
+		reply{status: http.StatusPreconditionFailed, body: errorBody(api.CodeGrantExists, "service account sa_a already has a grant on server srv_b", nil)})
 	c := newTestClient(t, srv.URL)
 	req := PutServerGrantRequest{Role: "user"}
 	if _, err := c.CreateServerGrant(t.Context(), "sa_a", "srv_b", req); err != nil {
@@ -499,7 +500,7 @@ func TestLoggingNeverLeaksSecrets(t *testing.T) {
 		fail(http.StatusServiceUnavailable),
 		rateLimited(),
 		reply{status: http.StatusCreated, body: created},
-		reply{status: http.StatusUnauthorized, body: errorBody(CodeUnauthenticated, "key not accepted", nil)},
+		reply{status: http.StatusUnauthorized, body: errorBody(api.CodeUnauthenticated, "key not accepted", nil)},
 	)
 	logger := &recordingLogger{}
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Logger = logger })

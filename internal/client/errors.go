@@ -4,40 +4,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 )
 
 // Sentinel errors, matched with errors.Is against any error this package returns.
 var (
 	// ErrNotFound: the object does not exist, or the caller may not discover it.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = api.ErrNotFound
 	// ErrUnauthenticated: Horizon did not accept the API key.
 	ErrUnauthenticated = errors.New("api key not accepted")
 	// ErrPermissionDenied: the key was accepted but its owner lacks a role.
 	ErrPermissionDenied = errors.New("permission denied")
 	// ErrConflict: the request conflicts with the current state (any 409).
-	ErrConflict = errors.New("conflict")
+	ErrConflict = api.ErrConflict
 	// ErrKeyLimitExceeded: the key's owner already holds as many active keys as it may.
-	ErrKeyLimitExceeded = errors.New("key limit exceeded")
+	ErrKeyLimitExceeded = api.ErrKeyLimitExceeded
 	// ErrGrantExists: a create of a server grant found one in place, and changed nothing.
-	ErrGrantExists = errors.New("server grant exists")
+	ErrGrantExists = api.ErrGrantExists
 	// ErrRateLimited: Horizon kept answering 429 after every permitted retry.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrUnreachable: no HTTP response could be obtained from the endpoint.
 	ErrUnreachable = errors.New("endpoint unreachable")
-)
-
-// Error codes Horizon puts in the error body.
-const (
-	CodeInvalidRequest       = "invalid_request"
-	CodeUnauthenticated      = "unauthenticated"
-	CodePermissionDenied     = "permission_denied"
-	CodeNotFound             = "not_found"
-	CodeKeyLimitExceeded     = "key_limit_exceeded"
-	CodeNameConflict         = "name_conflict"
-	CodeGrantExists          = "grant_exists"
-	CodeIdempotencyKeyReused = "idempotency_key_reused"
-	CodeRateLimited          = "rate_limited"
 )
 
 // APIError is an error response from Horizon.
@@ -79,11 +67,11 @@ func (e *APIError) Is(target error) bool {
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
 	case ErrKeyLimitExceeded:
-		return e.StatusCode == http.StatusConflict && e.Code == CodeKeyLimitExceeded
+		return e.StatusCode == http.StatusConflict && e.Code == api.CodeKeyLimitExceeded
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrGrantExists:
-		return e.StatusCode == http.StatusPreconditionFailed && e.Code == CodeGrantExists
+		return e.StatusCode == http.StatusPreconditionFailed && e.Code == api.CodeGrantExists
 	}
 	return false
 }

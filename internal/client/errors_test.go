@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"reflect"
 	"strings"
@@ -30,7 +31,7 @@ func TestAPIErrorMapping(t *testing.T) {
 				`"service_account_id":"sa_x","limit":2,"active_keys":[` +
 				`{"id":"key_a","name":"a","created_at":"2026-11-01T10:00:00Z","expires_at":null},` +
 				`{"id":"key_b","name":"b","created_at":"2026-11-02T10:00:00Z","expires_at":"2026-12-01T00:00:00Z"}]}}}`,
-			wantCode: CodeKeyLimitExceeded,
+			wantCode: api.CodeKeyLimitExceeded,
 			wantIs:   []error{ErrConflict, ErrKeyLimitExceeded},
 			wantKeyLimit: &KeyLimitDetails{ServiceAccountID: "sa_x", Limit: 2, ActiveKeys: []KeySketch{
 				{ID: "key_a", Name: "a", CreatedAt: "2026-11-01T10:00:00Z"},
@@ -41,16 +42,16 @@ func TestAPIErrorMapping(t *testing.T) {
 		{
 			name:        "invalid request names the field",
 			status:      http.StatusBadRequest,
-			body:        errorBody(CodeInvalidRequest, "expires_at must be in the future", map[string]any{"field": "expires_at"}),
-			wantCode:    CodeInvalidRequest,
+			body:        errorBody(api.CodeInvalidRequest, "expires_at must be in the future", map[string]any{"field": "expires_at"}),
+			wantCode:    api.CodeInvalidRequest,
 			wantField:   "expires_at",
 			wantInError: []string{"HTTP 400", "invalid_request", "expires_at must be in the future"},
 		},
 		{
 			name:        "name conflict names the field",
 			status:      http.StatusConflict,
-			body:        errorBody(CodeNameConflict, "name is taken", map[string]any{"field": "name"}),
-			wantCode:    CodeNameConflict,
+			body:        errorBody(api.CodeNameConflict, "name is taken", map[string]any{"field": "name"}),
+			wantCode:    api.CodeNameConflict,
 			wantIs:      []error{ErrConflict},
 			wantField:   "name",
 			wantInError: []string{"HTTP 409", "name_conflict"},
@@ -58,8 +59,8 @@ func TestAPIErrorMapping(t *testing.T) {
 		{
 			name:        "permission denied names the roles",
 			status:      http.StatusForbidden,
-			body:        errorBody(CodePermissionDenied, "admin role required", map[string]any{"actor_role": "member", "required_role": "admin"}),
-			wantCode:    CodePermissionDenied,
+			body:        errorBody(api.CodePermissionDenied, "admin role required", map[string]any{"actor_role": "member", "required_role": "admin"}),
+			wantCode:    api.CodePermissionDenied,
 			wantIs:      []error{ErrPermissionDenied},
 			wantPerm:    &PermissionDetails{ActorRole: "member", RequiredRole: "admin"},
 			wantInError: []string{"HTTP 403", "permission_denied", "admin role required"},
@@ -67,8 +68,8 @@ func TestAPIErrorMapping(t *testing.T) {
 		{
 			name:        "permission denied without details",
 			status:      http.StatusForbidden,
-			body:        errorBody(CodePermissionDenied, "no", nil),
-			wantCode:    CodePermissionDenied,
+			body:        errorBody(api.CodePermissionDenied, "no", nil),
+			wantCode:    api.CodePermissionDenied,
 			wantIs:      []error{ErrPermissionDenied},
 			wantPerm:    &PermissionDetails{},
 			wantInError: []string{"HTTP 403", "permission_denied"},
@@ -76,16 +77,16 @@ func TestAPIErrorMapping(t *testing.T) {
 		{
 			name:        "not found",
 			status:      http.StatusNotFound,
-			body:        errorBody(CodeNotFound, "no such service account", map[string]any{"resource": "service_account"}),
-			wantCode:    CodeNotFound,
+			body:        errorBody(api.CodeNotFound, "no such service account", map[string]any{"resource": "service_account"}),
+			wantCode:    api.CodeNotFound,
 			wantIs:      []error{ErrNotFound},
 			wantInError: []string{"HTTP 404", "not_found"},
 		},
 		{
 			name:        "idempotency key reused",
 			status:      http.StatusConflict,
-			body:        errorBody(CodeIdempotencyKeyReused, "different request", nil),
-			wantCode:    CodeIdempotencyKeyReused,
+			body:        errorBody(api.CodeIdempotencyKeyReused, "different request", nil),
+			wantCode:    api.CodeIdempotencyKeyReused,
 			wantIs:      []error{ErrConflict},
 			wantInError: []string{"HTTP 409", "idempotency_key_reused"},
 		},
@@ -154,7 +155,7 @@ func TestAPIErrorMapping(t *testing.T) {
 
 func TestAPIErrorIsSurvivesWrapping(t *testing.T) {
 	t.Parallel()
-	base := &APIError{StatusCode: http.StatusNotFound, Code: CodeNotFound, Method: http.MethodGet, Path: "/x"}
+	base := &APIError{StatusCode: http.StatusNotFound, Code: api.CodeNotFound, Method: http.MethodGet, Path: "/x"}
 	wrapped := errors.Join(errors.New("reading service account"), base)
 
 	if !errors.Is(wrapped, ErrNotFound) {
@@ -172,7 +173,7 @@ func TestAPIErrorIsSurvivesWrapping(t *testing.T) {
 // their keys Horizon refused; the key itself never appears.
 func TestUnauthenticatedNamesTheMaskedKey(t *testing.T) {
 	t.Parallel()
-	srv, _ := scriptedServer(t, reply{status: http.StatusUnauthorized, body: errorBody(CodeUnauthenticated, "API key has been revoked", nil)})
+	srv, _ := scriptedServer(t, reply{status: http.StatusUnauthorized, body: errorBody(api.CodeUnauthenticated, "API key has been revoked", nil)})
 	c := newTestClient(t, srv.URL)
 	_, err := c.Me(t.Context())
 	apiErr, ok := AsAPIError(err)

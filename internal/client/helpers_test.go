@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,26 +28,26 @@ func ok() reply             { return reply{status: http.StatusOK} }
 func fail(status int) reply { return reply{status: status, code: defaultCode(status)} }
 func drop() reply           { return reply{drop: true} }
 func rateLimited() reply {
-	return reply{status: http.StatusTooManyRequests, code: CodeRateLimited, retryAfter: "0"}
+	return reply{status: http.StatusTooManyRequests, code: api.CodeRateLimited, retryAfter: "0"}
 }
 func withCode(r reply, c string) reply { r.code = c; return r }
 
 func defaultCode(status int) string {
 	switch status {
 	case http.StatusBadRequest:
-		return CodeInvalidRequest
+		return api.CodeInvalidRequest
 	case http.StatusUnauthorized:
-		return CodeUnauthenticated
+		return api.CodeUnauthenticated
 	case http.StatusForbidden:
-		return CodePermissionDenied
+		return api.CodePermissionDenied
 	case http.StatusNotFound:
-		return CodeNotFound
+		return api.CodeNotFound
 	case http.StatusConflict:
-		return CodeNameConflict
+		return api.CodeNameConflict
 	case http.StatusRequestEntityTooLarge:
 		return "payload_too_large"
 	case http.StatusTooManyRequests:
-		return CodeRateLimited
+		return api.CodeRateLimited
 	}
 	return "internal"
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"errors"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net"
 	"net/http"
 	"strings"
@@ -22,7 +23,7 @@ func TestServerWordsAreRedacted(t *testing.T) {
 	t.Parallel()
 	echo := "bad key Bearer " + testAPIKey + "; also " + otherKey
 	srv, _ := scriptedServer(t,
-		reply{status: http.StatusBadRequest, body: errorBody(CodeInvalidRequest, echo, map[string]any{
+		reply{status: http.StatusBadRequest, body: errorBody(api.CodeInvalidRequest, echo, map[string]any{
 			"field":    "Authorization",
 			"header":   "Bearer " + testAPIKey,
 			testAPIKey: []any{otherKey, map[string]any{"nested": echo}},
@@ -48,7 +49,7 @@ func TestServerWordsAreRedacted(t *testing.T) {
 		}
 	}
 	// The details still decode: only their strings changed.
-	srv2, _ := scriptedServer(t, reply{status: http.StatusBadRequest, body: errorBody(CodeInvalidRequest, "x", map[string]any{"field": "name", "echo": testAPIKey})})
+	srv2, _ := scriptedServer(t, reply{status: http.StatusBadRequest, body: errorBody(api.CodeInvalidRequest, "x", map[string]any{"field": "name", "echo": testAPIKey})})
 	_, err := newTestClient(t, srv2.URL).GetServiceAccount(t.Context(), "sa_a")
 	if apiErr, _ := AsAPIError(err); apiErr == nil || apiErr.Field() != "name" {
 		t.Errorf("Field() after redaction = %v", err)
@@ -60,7 +61,7 @@ func TestServerWordsAreRedacted(t *testing.T) {
 func TestRedactsTheConfiguredKeyWhateverItsShape(t *testing.T) {
 	t.Parallel()
 	const oddKey = "fmcp_odd/key\"with~chars"
-	srv, _ := scriptedServer(t, reply{status: http.StatusBadRequest, body: errorBody(CodeInvalidRequest, "bad key "+oddKey, nil)})
+	srv, _ := scriptedServer(t, reply{status: http.StatusBadRequest, body: errorBody(api.CodeInvalidRequest, "bad key "+oddKey, nil)})
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.APIKey = oddKey })
 	_, err := c.GetServiceAccount(t.Context(), "sa_a")
 	if err == nil || strings.Contains(err.Error(), "key\"with") || strings.Contains(err.Error(), "odd/") {

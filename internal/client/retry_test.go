@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -35,7 +36,7 @@ var methodCalls = []methodCall{
 		return err
 	}},
 	{http.MethodPut, func(ctx context.Context, c *Client) error {
-		_, err := c.PutServerGrant(ctx, "sa_a", "srv_b", PutServerGrantRequest{Role: "user", Capabilities: []string{"tools"}})
+		_, err := c.PutServerGrant(ctx, "sa_a", "srv_b", PutServerGrantRequest{Role: "user", Capabilities: &[]string{"tools"}})
 		return err
 	}},
 	{http.MethodPatch, func(ctx context.Context, c *Client) error {
@@ -82,20 +83,20 @@ func TestRetryPolicy(t *testing.T) {
 		{name: "MaxRetries 0 never retries 5xx", maxRetries: 0, script: seq(fail(503), ok()),
 			wantRequests: 1, wantStatus: 503, wantCode: "internal"},
 		{name: "429 forever gives up after the rate-limit bound", maxRetries: 1, script: seq(rateLimited()),
-			wantRequests: maxRateLimitRetries + 1, wantStatus: 429, wantCode: CodeRateLimited, wantIs: []error{ErrRateLimited}},
+			wantRequests: maxRateLimitRetries + 1, wantStatus: 429, wantCode: api.CodeRateLimited, wantIs: []error{ErrRateLimited}},
 		{name: "400 is an answer", maxRetries: 4, script: seq(fail(400), ok()),
-			wantRequests: 1, wantStatus: 400, wantCode: CodeInvalidRequest},
+			wantRequests: 1, wantStatus: 400, wantCode: api.CodeInvalidRequest},
 		{name: "401 is an answer", maxRetries: 4, script: seq(fail(401), ok()),
-			wantRequests: 1, wantStatus: 401, wantCode: CodeUnauthenticated, wantIs: []error{ErrUnauthenticated}},
+			wantRequests: 1, wantStatus: 401, wantCode: api.CodeUnauthenticated, wantIs: []error{ErrUnauthenticated}},
 		{name: "403 is an answer", maxRetries: 4, script: seq(fail(403), ok()),
-			wantRequests: 1, wantStatus: 403, wantCode: CodePermissionDenied, wantIs: []error{ErrPermissionDenied}},
+			wantRequests: 1, wantStatus: 403, wantCode: api.CodePermissionDenied, wantIs: []error{ErrPermissionDenied}},
 		{name: "404 is an answer", maxRetries: 4, script: seq(fail(404), ok()),
-			wantRequests: 1, wantStatus: 404, wantCode: CodeNotFound, wantIs: []error{ErrNotFound}},
+			wantRequests: 1, wantStatus: 404, wantCode: api.CodeNotFound, wantIs: []error{ErrNotFound}},
 		{name: "409 name_conflict is an answer", maxRetries: 4, script: seq(fail(409), ok()),
-			wantRequests: 1, wantStatus: 409, wantCode: CodeNameConflict, wantIs: []error{ErrConflict}},
+			wantRequests: 1, wantStatus: 409, wantCode: api.CodeNameConflict, wantIs: []error{ErrConflict}},
 		{name: "409 key_limit_exceeded is an answer", maxRetries: 4,
-			script:       seq(withCode(fail(409), CodeKeyLimitExceeded), ok()),
-			wantRequests: 1, wantStatus: 409, wantCode: CodeKeyLimitExceeded, wantIs: []error{ErrConflict, ErrKeyLimitExceeded}},
+			script:       seq(withCode(fail(409), api.CodeKeyLimitExceeded), ok()),
+			wantRequests: 1, wantStatus: 409, wantCode: api.CodeKeyLimitExceeded, wantIs: []error{ErrConflict, ErrKeyLimitExceeded}},
 		{name: "413 is an answer", maxRetries: 4, script: seq(fail(413), ok()),
 			wantRequests: 1, wantStatus: 413, wantCode: "payload_too_large"},
 		{name: "501 is not retried", maxRetries: 4, script: seq(fail(501), ok()),

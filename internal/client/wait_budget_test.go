@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +20,7 @@ import (
 // saying what the server asked for.
 func TestHostileRetryAfterEndsAtOnce(t *testing.T) {
 	t.Parallel()
-	srv, log := scriptedServer(t, reply{status: http.StatusTooManyRequests, code: CodeRateLimited, retryAfter: "999999"})
+	srv, log := scriptedServer(t, reply{status: http.StatusTooManyRequests, code: api.CodeRateLimited, retryAfter: "999999"})
 	c := newTestClient(t, srv.URL) // the default budget, DefaultMaxWait
 	// A safety net only: without the budget, the request would wait here.
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -51,7 +52,7 @@ func TestHostileRetryAfterEndsAtOnce(t *testing.T) {
 // short wait gets waited for until the next wait would pass the budget.
 func TestRepeatedRetryAfterEndsWithinTheBudget(t *testing.T) {
 	t.Parallel()
-	srv, log := scriptedServer(t, reply{status: http.StatusTooManyRequests, code: CodeRateLimited, retryAfter: "1"})
+	srv, log := scriptedServer(t, reply{status: http.StatusTooManyRequests, code: api.CodeRateLimited, retryAfter: "1"})
 	c := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxWait = 2500 * time.Millisecond })
 
 	start := time.Now()

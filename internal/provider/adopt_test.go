@@ -154,8 +154,8 @@ func buildOrganization(t *testing.T, api *client.Client) (secrets []string) {
 		req        client.PutServerGrantRequest
 	}{
 		{deployer.ID, bySlug["weather"], client.PutServerGrantRequest{Role: "admin"}},
-		{agent.ID, billing.ID, client.PutServerGrantRequest{Role: "user", Capabilities: []string{"tools"}}},
-		{agent.ID, bySlug["search"], client.PutServerGrantRequest{Role: "viewer", Capabilities: []string{"resources", "prompts"}}},
+		{agent.ID, billing.ID, client.PutServerGrantRequest{Role: "user", Capabilities: &[]string{"tools"}}},
+		{agent.ID, bySlug["search"], client.PutServerGrantRequest{Role: "viewer", Capabilities: &[]string{"resources", "prompts"}}},
 	} {
 		_, err := api.PutServerGrant(ctx, g.sa, g.server, g.req)
 		must(err)

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -29,7 +30,7 @@ var keyMetadataObject = schema.NestedAttributeObject{Attributes: map[string]sche
 	"id":            schema.StringAttribute{Computed: true, MarkdownDescription: "Id of the key (`key_...`)."},
 	"name":          schema.StringAttribute{Computed: true, MarkdownDescription: "Name of the key."},
 	"masked_secret": schema.StringAttribute{Computed: true, MarkdownDescription: "Non-sensitive rendering of the secret (`fmcp_AbCd...wXyZ`)."},
-	"status":        schema.StringAttribute{Computed: true, MarkdownDescription: "Status of the key: " + quoteList(client.KeyStatuses) + "."},
+	"status":        schema.StringAttribute{Computed: true, MarkdownDescription: "Status of the key: " + quoteList(api.KeyStatuses) + "."},
 	"created_at":    schema.StringAttribute{Computed: true, MarkdownDescription: "When the key was created (RFC 3339)."},
 	"expires_at":    schema.StringAttribute{Computed: true, MarkdownDescription: "When the key expires (RFC 3339); null if it does not."},
 	"last_used_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the key last authenticated a request (RFC 3339, to the minute); " +
@@ -41,9 +42,9 @@ var keyMetadataObject = schema.NestedAttributeObject{Attributes: map[string]sche
 // sources: only the keys with that status.
 var keyStatusFilter = schema.StringAttribute{
 	Optional: true,
-	MarkdownDescription: "Only the keys with this status: " + quoteList(client.KeyStatuses) + ". `active` lists the keys that " +
+	MarkdownDescription: "Only the keys with this status: " + quoteList(api.KeyStatuses) + ". `active` lists the keys that " +
 		"authenticate now (the common case); leave it out to list every key, revoked and expired ones included.",
-	Validators: []validator.String{stringvalidator.OneOf(client.KeyStatuses...)},
+	Validators: []validator.String{stringvalidator.OneOf(api.KeyStatuses...)},
 }
 
 type keyMetadataModel struct {

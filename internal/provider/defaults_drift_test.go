@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -121,8 +122,8 @@ resource "horizon_server_grant" "test" {
 }`)
 	const addr = "horizon_server_grant.test"
 	var accountID string
-	all := make([]knownvalue.Check, len(client.Capabilities))
-	for i, c := range client.Capabilities {
+	all := make([]knownvalue.Check, len(api.Capabilities))
+	for i, c := range api.Capabilities {
 		all[i] = knownvalue.StringExact(c)
 	}
 	resource.Test(t, resource.TestCase{
@@ -133,7 +134,7 @@ resource "horizon_server_grant" "test" {
 				// Capabilities narrowed by hand.
 				PreConfig: func() {
 					if _, err := env.api.PutServerGrant(t.Context(), accountID, weather.ID, client.PutServerGrantRequest{
-						Role: "user", Capabilities: []string{client.CapabilityTools},
+						Role: "user", Capabilities: &[]string{api.CapabilityTools},
 					}); err != nil {
 						t.Fatalf("out-of-band update: %v", err)
 					}
@@ -151,8 +152,8 @@ resource "horizon_server_grant" "test" {
 					if err != nil {
 						return err
 					}
-					if len(grant.Capabilities) != len(client.Capabilities) {
-						t.Errorf("the grant's capabilities in Horizon after the apply: %v, want the default, all of %v", grant.Capabilities, client.Capabilities)
+					if len(grant.Capabilities) != len(api.Capabilities) {
+						t.Errorf("the grant's capabilities in Horizon after the apply: %v, want the default, all of %v", grant.Capabilities, api.Capabilities)
 					}
 					return nil
 				},

@@ -28,7 +28,7 @@ func TestAccImportGeneratesConfigThatPlansClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	weather := env.server(t, "weather")
-	if _, err := env.api.PutServerGrant(ctx, sa.ID, weather.ID, client.PutServerGrantRequest{Role: "user", Capabilities: []string{"tools", "prompts"}}); err != nil {
+	if _, err := env.api.PutServerGrant(ctx, sa.ID, weather.ID, client.PutServerGrantRequest{Role: "user", Capabilities: &[]string{"tools", "prompts"}}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -2,14 +2,13 @@ package provider
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
 // The plan of an API key is decided here, in two pure steps that ModifyPlan
@@ -92,14 +91,14 @@ func planKey(in keyPlanInput) keyPlan {
 
 	planned.Status, planned.RevokedAt = prior.Status, prior.RevokedAt
 	switch prior.Status.ValueString() {
-	case client.KeyStatusRevoked:
-		planned.Status, planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+	case api.KeyStatusRevoked:
+		planned.Status, planned.RevokedAt = types.StringValue(api.KeyStatusActive), types.StringNull()
 		replace("status")
 		p.Diagnostics.AddWarning("API Key Revoked Outside Terraform", fmt.Sprintf(
 			"%s was revoked at %s, outside Terraform. It no longer authenticates, so Terraform plans a replacement key with a new secret.",
 			who, orUnknown(prior.RevokedAt)))
-	case client.KeyStatusExpired:
-		planned.Status = types.StringValue(client.KeyStatusActive)
+	case api.KeyStatusExpired:
+		planned.Status = types.StringValue(api.KeyStatusActive)
 		replace("status")
 		p.Diagnostics.AddWarning("API Key Expired", fmt.Sprintf(
 			"%s expired at %s. It no longer authenticates, so Terraform plans a replacement key with a new secret. "+
@@ -135,7 +134,7 @@ func planKey(in keyPlanInput) keyPlan {
 		}
 	}
 
-	if prior.Status.ValueString() == client.KeyStatusActive && !planned.ExpiresAt.IsUnknown() {
+	if prior.Status.ValueString() == api.KeyStatusActive && !planned.ExpiresAt.IsUnknown() {
 		renewBefore, renewOK := parseDuration(proposed.RenewBefore)
 		expires, expiresOK := parseTime(planned.ExpiresAt)
 		if renewOK && expiresOK && !in.Now.Before(expires.Add(-renewBefore)) {
@@ -152,7 +151,7 @@ func planKey(in keyPlanInput) keyPlan {
 
 func (p *keyPlan) planCreate(in keyPlanInput) {
 	planned := &p.Planned.Key
-	planned.Status, planned.RevokedAt = types.StringValue(client.KeyStatusActive), types.StringNull()
+	planned.Status, planned.RevokedAt = types.StringValue(api.KeyStatusActive), types.StringNull()
 	// The secret goes to exactly one of secret and encrypted_secret.
 	switch recipients := in.Proposed.Key.AgeRecipients; {
 	case recipients.IsUnknown():

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"testing"
 	"time"
@@ -8,8 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 
 var planNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -89,14 +88,14 @@ func TestPlanKey(t *testing.T) {
 		{
 			name: "revoked outside Terraform: replaced, with a warning",
 			prior: func(m *serviceAccountKeyModel) {
-				m.Status, m.RevokedAt = types.StringValue(client.KeyStatusRevoked), types.StringValue("2026-11-20T10:00:00Z")
+				m.Status, m.RevokedAt = types.StringValue(api.KeyStatusRevoked), types.StringValue("2026-11-20T10:00:00Z")
 			},
 			want: want{replace: []string{"status"}, expiresAt: types.StringNull(), status: "active", warning: "revoked at 2026-11-20T10:00:00Z, outside Terraform"},
 		},
 		{
 			name: "expired: replaced, with a warning",
 			prior: func(m *serviceAccountKeyModel) {
-				m.Status, m.ExpiresAt = types.StringValue(client.KeyStatusExpired), at(-time.Hour)
+				m.Status, m.ExpiresAt = types.StringValue(api.KeyStatusExpired), at(-time.Hour)
 			},
 			configured: at(-time.Hour),
 			want:       want{replace: []string{"status"}, expiresAt: at(-time.Hour), status: "active", warning: "API Key Expired"},

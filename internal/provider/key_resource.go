@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"time"
 
@@ -238,7 +239,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"status": schema.StringAttribute{
-			MarkdownDescription: "Status of the key: " + quoteList(client.KeyStatuses) + ". A key that is not `active` when Terraform " +
+			MarkdownDescription: "Status of the key: " + quoteList(api.KeyStatuses) + ". A key that is not `active` when Terraform " +
 				"refreshes it is planned for replacement, with a warning that says why.",
 			Computed: true,
 		},
@@ -357,7 +358,7 @@ func (r *apiKeyResource) planDestroy(ctx context.Context, req resource.ModifyPla
 	if diags.HasError() {
 		return
 	}
-	if prior.Key.GracePeriod.IsNull() && prior.Key.Status.ValueString() == client.KeyStatusActive {
+	if prior.Key.GracePeriod.IsNull() && prior.Key.Status.ValueString() == api.KeyStatusActive {
 		if ownerID, _, err := r.resolveOwner(ctx, prior); err == nil && ownerID != "" {
 			r.keys.planRevoke(ownerID, prior.Key.ID.ValueString())
 			return
@@ -420,7 +421,7 @@ func (r *apiKeyResource) checkKeyLimit(ctx context.Context, in keyPlanInput, own
 func activeKeysOf(keys []client.APIKey) []activeKey {
 	var active []activeKey
 	for _, k := range keys {
-		if k.Status == client.KeyStatusActive {
+		if k.Status == api.KeyStatusActive {
 			active = append(active, activeKey{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, ExpiresAt: derefOr(k.ExpiresAt, "")})
 		}
 	}
@@ -444,7 +445,7 @@ func derefOr(s *string, fallback string) string {
 func (r *apiKeyResource) steadyPlan(_ context.Context, state map[string]tftypes.Value) bool {
 	var id, status string
 	if r.keys == nil || state["id"].As(&id) != nil || state["status"].As(&status) != nil ||
-		status != client.KeyStatusActive || !state["renew_before"].IsNull() {
+		status != api.KeyStatusActive || !state["renew_before"].IsNull() {
 		return false
 	}
 	r.keys.planning()
@@ -635,7 +636,7 @@ func (r *apiKeyResource) retire(ctx context.Context, ownerID, ownerName string, 
 		now, _ = r.client.ServerTime()
 	}
 	end := graceEnd(now, grace)
-	if k.Status.ValueString() != client.KeyStatusActive {
+	if k.Status.ValueString() != api.KeyStatusActive {
 		return nil
 	}
 	if current, ok := parseTime(k.ExpiresAt); ok && !current.After(end) {

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -37,7 +38,7 @@ func (l *serviceAccountKeyList) List(ctx context.Context, req list.ListRequest, 
 	}
 	stream(ctx, req, resp, serviceAccountKeyIdentity, "list the API keys of service account "+saID,
 		l.client.AllAPIKeys(ctx, saID, pageSize(req.Limit)), listed[client.APIKey]{
-			include:     func(k client.APIKey) bool { return k.Status == client.KeyStatusActive },
+			include:     func(k client.APIKey) bool { return k.Status == api.KeyStatusActive },
 			displayName: func(k client.APIKey) string { return fmt.Sprintf("%s (%s)", k.Name, k.MaskedSecret) },
 			toState: modelState(func(m *serviceAccountKeyModel, k *client.APIKey) {
 				m.ServiceAccountID = types.StringValue(k.ServiceAccountID)

@@ -159,7 +159,7 @@ func TestAccList_serverGrant(t *testing.T) {
 		server client.Server
 		req    client.PutServerGrantRequest
 	}{
-		{weather, client.PutServerGrantRequest{Role: "user", Capabilities: []string{"tools", "prompts"}}},
+		{weather, client.PutServerGrantRequest{Role: "user", Capabilities: &[]string{"tools", "prompts"}}},
 		{search, client.PutServerGrantRequest{Role: "viewer"}},
 	} {
 		if _, err := env.api.PutServerGrant(ctx, saID, g.server.ID, g.req); err != nil {

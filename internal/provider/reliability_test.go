@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func (e *testEnv) checkFleet(n int) resource.TestCheckFunc {
 		}
 		keys := 0
 		for _, k := range snap.APIKeys {
-			if accounts[k.OwnerID] && k.Status(e.clock.Now()) == server.KeyActive {
+			if accounts[k.OwnerID] && k.Status(e.clock.Now()) == api.KeyStatusActive {
 				keys++
 			}
 		}

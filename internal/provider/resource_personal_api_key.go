@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -29,7 +30,7 @@ func (personalKeys) describe() string {
 		"role and server access, and nothing else. Use personal keys for work tied to one human user (a laptop, a person's own " +
 		"tools); for production automation use a service account and `horizon_service_account_key`, so that the automation " +
 		"does not depend on a person's access.\n\n" +
-		"A user can hold at most " + fmt.Sprint(client.MaxActivePersonalKeysPerUser) + " active personal keys. Everything else " +
+		"A user can hold at most " + fmt.Sprint(api.MaxActivePersonalKeysPerUser) + " active personal keys. Everything else " +
 		"works as for `horizon_service_account_key`: the secret is returned once (or kept only encrypted, with `age_recipients`), " +
 		"`ttl` and `renew_before` renew it, `keepers` rotate it, and `grace_period` keeps a replaced key working for a while. " +
 		"With a provider authenticated as a service account, the plan fails: service accounts have no personal keys."
@@ -65,12 +66,12 @@ func (personalKeys) resolve(ctx context.Context, p *providerData, _ ownedKey) (s
 	return actor.ID, "user " + actor.ID, nil
 }
 
-func (personalKeys) limit() int { return client.MaxActivePersonalKeysPerUser }
+func (personalKeys) limit() int { return api.MaxActivePersonalKeysPerUser }
 
 func (personalKeys) limitAdvice() string {
 	return fmt.Sprintf("A user may hold %d active personal keys. Revoke one you no longer use (remove its horizon_personal_api_key "+
 		"resource, or revoke it from the user menu in Horizon), or use a service account for automation, then apply again.",
-		client.MaxActivePersonalKeysPerUser)
+		api.MaxActivePersonalKeysPerUser)
 }
 
 func (personalKeys) list(ctx context.Context, c *client.Client, _ string) ([]client.APIKey, error) {

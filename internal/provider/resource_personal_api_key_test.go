@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"testing"
 	"time"
 
@@ -178,7 +179,7 @@ func TestAccPersonalAPIKey_errors(t *testing.T) {
 func TestAccPersonalAPIKey_viewerUser(t *testing.T) {
 	t.Parallel()
 	env := newTestEnv(t)
-	userID, secret := env.addUser(t, "Vera", server.RoleViewer)
+	userID, secret := env.addUser(t, "Vera", api.RoleViewer)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -212,7 +213,7 @@ func (r *serverResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // self is the id of the server being updated, "" for a create.
 func (r *serverResource) diagnostic(ctx context.Context, action string, planned serverResourceModel, self string, err error) diag.Diagnostic {
 	apiErr, ok := client.AsAPIError(err)
-	if !ok || apiErr.Code != client.CodeNameConflict {
+	if !ok || apiErr.Code != api.CodeNameConflict {
 		return apiErrorDiagnostic(action, err)
 	}
 	field := apiErr.Field()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 
@@ -62,14 +63,14 @@ func (m *serverGrantModel) fromAPI(ctx context.Context, g *client.ServerGrant) d
 }
 
 func (m *serverGrantModel) request(ctx context.Context) (client.PutServerGrantRequest, diag.Diagnostics) {
-	req := client.PutServerGrantRequest{Role: m.Role.ValueString()}
-	diags := m.Capabilities.ElementsAs(ctx, &req.Capabilities, false)
-	return req, diags
+	var capabilities []string
+	diags := m.Capabilities.ElementsAs(ctx, &capabilities, false)
+	return client.PutServerGrantRequest{Role: m.Role.ValueString(), Capabilities: &capabilities}, diags
 }
 
 func allCapabilities() types.Set {
-	values := make([]attr.Value, len(client.Capabilities))
-	for i, c := range client.Capabilities {
+	values := make([]attr.Value, len(api.Capabilities))
+	for i, c := range api.Capabilities {
 		values[i] = types.StringValue(c)
 	}
 	return types.SetValueMust(types.StringType, values)
@@ -113,7 +114,7 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Validators: []validator.String{stringvalidator.OneOf(serverGrantRoles...)},
 			},
 			"capabilities": schema.SetAttribute{
-				MarkdownDescription: "MCP capabilities the account may use on the server: any of " + quoteList(client.Capabilities) +
+				MarkdownDescription: "MCP capabilities the account may use on the server: any of " + quoteList(api.Capabilities) +
 					" (`tools/*` methods need `tools`, and so on). Defaults to all three. Updates in place.",
 				ElementType: types.StringType,
 				Optional:    true,
@@ -121,7 +122,7 @@ func (r *serverGrantResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Default:     setdefault.StaticValue(allCapabilities()),
 				Validators: []validator.Set{
 					capabilitiesNotEmpty{},
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(client.Capabilities...)),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(api.Capabilities...)),
 				},
 			},
 		},
@@ -316,5 +317,5 @@ func (capabilitiesNotEmpty) ValidateSet(_ context.Context, req validator.SetRequ
 	resp.Diagnostics.AddAttributeError(req.Path, "No Capabilities", fmt.Sprintf(
 		"capabilities is empty, but a grant allows at least one of %s. To take the account's access to this server away, "+
 			"delete the grant (remove this horizon_server_grant resource); to allow all three, leave capabilities out.",
-		strings.Join(client.Capabilities, ", ")))
+		strings.Join(api.Capabilities, ", ")))
 }

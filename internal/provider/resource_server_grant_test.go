@@ -126,7 +126,7 @@ func TestAccServerGrant_lifecycle(t *testing.T) {
 			{
 				// Changed behind Terraform's back: put back.
 				PreConfig: func() {
-					if _, err := env.api.PutServerGrant(t.Context(), saID, weather.ID, client.PutServerGrantRequest{Role: "admin", Capabilities: []string{"prompts"}}); err != nil {
+					if _, err := env.api.PutServerGrant(t.Context(), saID, weather.ID, client.PutServerGrantRequest{Role: "admin", Capabilities: &[]string{"prompts"}}); err != nil {
 						t.Fatalf("out-of-band grant change: %v", err)
 					}
 				},
@@ -290,7 +290,7 @@ func TestAccServerGrant_neverTakesOverAnExistingGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.api.PutServerGrant(t.Context(), sa.ID, weather.ID, client.PutServerGrantRequest{Role: "admin", Capabilities: []string{"prompts"}}); err != nil {
+	if _, err := env.api.PutServerGrant(t.Context(), sa.ID, weather.ID, client.PutServerGrantRequest{Role: "admin", Capabilities: &[]string{"prompts"}}); err != nil {
 		t.Fatal(err)
 	}
 	config := env.config(fmt.Sprintf(`

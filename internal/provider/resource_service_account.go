@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -265,7 +266,7 @@ func (r *serviceAccountResource) Delete(ctx context.Context, req resource.Delete
 // account being updated, "" for a create.
 func (r *serviceAccountResource) diagnostic(ctx context.Context, action, name, self string, err error) diag.Diagnostic {
 	apiErr, ok := client.AsAPIError(err)
-	if !ok || apiErr.Code != client.CodeNameConflict {
+	if !ok || apiErr.Code != api.CodeNameConflict {
 		return apiErrorDiagnostic(action, err)
 	}
 	n := nameTaken{attribute: "name", summary: "Service Account Name Taken", action: action, noun: "service account", updating: self != ""}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -35,7 +36,7 @@ func (serviceAccountKeys) describe() string {
 		"is evaluated against the service account's current role and server grants.\n\n" +
 		"The `secret` is returned by Horizon once, when the key is created, and is kept in the Terraform state " +
 		"(protect the state accordingly), unless `age_recipients` keeps only its ciphertext. A service account can hold at most " +
-		fmt.Sprint(client.MaxActiveKeysPerServiceAccount) + " active keys, " +
+		fmt.Sprint(api.MaxActiveKeysPerServiceAccount) + " active keys, " +
 		"which is exactly what zero-downtime rotation needs: use `lifecycle { create_before_destroy = true }` so the " +
 		"replacement exists before the old key is revoked. Destroying the resource revokes the key immediately, " +
 		"or, with `grace_period`, lets it work until the grace period ends."
@@ -70,7 +71,7 @@ func (serviceAccountKeys) resolve(_ context.Context, _ *providerData, k ownedKey
 	return k.Owner.ValueString(), "service account " + k.Owner.ValueString(), nil
 }
 
-func (serviceAccountKeys) limit() int { return client.MaxActiveKeysPerServiceAccount }
+func (serviceAccountKeys) limit() int { return api.MaxActiveKeysPerServiceAccount }
 
 func (serviceAccountKeys) limitAdvice() string {
 	return "Two keys exist to allow zero-downtime rotation: the replacement is created while the old key still works, then the old key is revoked. " +

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func baseKeyModel() serviceAccountKeyModel {
 			EncryptedSecret: types.StringNull(),
 			Secret:          types.StringValue("fmcp_" + strings.Repeat("x", 43)),
 			MaskedSecret:    types.StringValue("fmcp_xxxx...xxxx"),
-			Status:          types.StringValue(client.KeyStatusActive),
+			Status:          types.StringValue(api.KeyStatusActive),
 			CreatedAt:       types.StringValue("2026-11-01T00:00:00Z"),
 			RevokedAt:       types.StringNull(),
 		},

@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"regexp"
 	"strings"
 	"testing"
@@ -407,7 +408,7 @@ func (e *testEnv) checkActiveKeys(saID *string, want int) resource.TestCheckFunc
 		}
 		active := 0
 		for _, k := range keys {
-			if k.Status == client.KeyStatusActive {
+			if k.Status == api.KeyStatusActive {
 				active++
 			}
 		}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/url"
 	"regexp"
 	"strings"
@@ -16,15 +17,13 @@ import (
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
-// Enumerations live here once, or in the client when its API types hold them
-// (client.KeyStatuses, client.Capabilities): each feeds both a validator and
-// the attribute's description.
+// Enumerations are package api's, once for the client, the server and the
+// provider: each feeds both a validator and the attribute's description.
 var (
-	serviceAccountRoles = []string{"viewer", "member", "admin"}
-	// defaultServiceAccountRole is Horizon's default too: least privilege.
-	defaultServiceAccountRole = "viewer"
-	serverGrantRoles          = []string{"viewer", "user", "admin"}
-	defaultServerRoles        = []string{"none", "viewer", "user"}
+	serviceAccountRoles       = api.ServiceAccountRoles
+	defaultServiceAccountRole = api.DefaultServiceAccountRole
+	serverGrantRoles          = api.GrantRoles
+	defaultServerRoles        = api.DefaultServerRoles
 )
 
 // seesEveryServer reports whether an organization role holds admin on every

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"regexp"
 	"slices"
@@ -21,9 +22,9 @@ func TestSeed(t *testing.T) {
 		t.Errorf("BootstrapKey() = %q, want fmcp_ and 43 characters", e.srv.BootstrapKey())
 	}
 
-	var me meJSON
+	var me api.Me
 	e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&me)
-	if me.Actor.Type != ActorUser || me.Actor.Role != RoleOwner || me.Actor.OrganizationID != e.srv.OrganizationID() ||
+	if me.Actor.Type != api.ActorUser || me.Actor.Role != api.RoleOwner || me.Actor.OrganizationID != e.srv.OrganizationID() ||
 		!strings.HasPrefix(me.Actor.ID, "usr_") {
 		t.Errorf("actor = %+v", me.Actor)
 	}
@@ -32,9 +33,9 @@ func TestSeed(t *testing.T) {
 	}
 
 	for _, org := range []string{"current", e.srv.OrganizationID()} {
-		var got organizationJSON
+		var got api.Organization
 		e.owner.do(http.MethodGet, "/api/v0/organizations/"+org, nil).want(http.StatusOK).decode(&got)
-		want := organizationJSON{ID: e.srv.OrganizationID(), Name: "Acme", DefaultServerRole: "none", CreatedAt: "2030-01-02T15:04:05Z"}
+		want := api.Organization{ID: e.srv.OrganizationID(), Name: "Acme", DefaultServerRole: "none", CreatedAt: "2030-01-02T15:04:05Z"}
 		if got != want {
 			t.Errorf("GET organization %s = %+v, want %+v", org, got, want)
 		}
@@ -48,7 +49,7 @@ func TestSeed(t *testing.T) {
 		if srv.URL != e.srv.URL()+"/mcp/"+srv.ID {
 			t.Errorf("server %s url = %q", srv.Slug, srv.URL)
 		}
-		var one serverJSON
+		var one api.Server
 		e.owner.do(http.MethodGet, "/api/v0/organizations/current/servers/"+srv.ID, nil).want(http.StatusOK).decode(&one)
 		if one != srv {
 			t.Errorf("GET server = %+v, want %+v", one, srv)
@@ -64,17 +65,17 @@ func TestServiceAccountLifecycle(t *testing.T) {
 	e := newTestEnv(t)
 
 	// No role in the request: the account gets the least privilege, viewer.
-	var sa serviceAccountJSON
+	var sa api.ServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ci-deployer", "description": "deploys"}).
 		want(http.StatusCreated).decode(&sa)
-	want := serviceAccountJSON{
+	want := api.ServiceAccount{
 		ID: sa.ID, OrganizationID: e.srv.OrganizationID(), Name: "ci-deployer", Description: "deploys",
-		Role: RoleViewer, CreatedAt: "2030-01-02T15:04:05Z", UpdatedAt: "2030-01-02T15:04:05Z",
+		Role: api.RoleViewer, CreatedAt: "2030-01-02T15:04:05Z", UpdatedAt: "2030-01-02T15:04:05Z",
 	}
 	if sa != want || !regexp.MustCompile(`^sa_[a-z2-7]{16}$`).MatchString(sa.ID) {
 		t.Fatalf("created %+v, want %+v", sa, want)
 	}
-	var got serviceAccountJSON
+	var got api.ServiceAccount
 	e.owner.do(http.MethodGet, saPath(sa.ID), nil).want(http.StatusOK).decode(&got)
 	if got != want {
 		t.Errorf("GET = %+v, want %+v", got, want)
@@ -83,7 +84,7 @@ func TestServiceAccountLifecycle(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	e.owner.do(http.MethodPatch, saPath(sa.ID), map[string]any{"name": "ci", "description": "", "role": "admin", "disabled": true}).
 		want(http.StatusOK).decode(&got)
-	want.Name, want.Description, want.Role, want.Disabled, want.UpdatedAt = "ci", "", RoleAdmin, true, "2030-01-02T15:05:05Z"
+	want.Name, want.Description, want.Role, want.Disabled, want.UpdatedAt = "ci", "", api.RoleAdmin, true, "2030-01-02T15:05:05Z"
 	if got != want {
 		t.Errorf("PATCH = %+v, want %+v", got, want)
 	}
@@ -100,19 +101,19 @@ func TestServiceAccountLifecycle(t *testing.T) {
 	}
 	e.owner.do(http.MethodGet, saPath(sa.ID), nil).wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "service_account"})
 	e.owner.do(http.MethodDelete, saPath(sa.ID), nil).wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "service_account"})
-	e.createSA("ci", RoleViewer) // the name is free again
+	e.createSA("ci", api.RoleViewer) // the name is free again
 }
 
 func TestCreateServiceAccountWithKey(t *testing.T) {
 	e := newTestEnv(t)
-	var created createdServiceAccountJSON
+	var created api.CreatedServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ui", "create_key": true}).want(http.StatusCreated).decode(&created)
 	if created.APIKey == nil || created.APIKey.Secret == "" || created.APIKey.ServiceAccountID != created.ID {
 		t.Fatalf("created = %+v", created)
 	}
-	var me meJSON
+	var me api.Me
 	e.client(created.APIKey.Secret).do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&me)
-	if me.Actor.ID != created.ID || me.Actor.Type != ActorServiceAccount || me.Actor.Role != RoleViewer {
+	if me.Actor.ID != created.ID || me.Actor.Type != api.ActorServiceAccount || me.Actor.Role != api.RoleViewer {
 		t.Errorf("actor = %+v", me.Actor)
 	}
 
@@ -124,24 +125,24 @@ func TestCreateServiceAccountWithKey(t *testing.T) {
 
 func TestAPIKeyLifecycle(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 
-	var key apiKeyJSON
+	var key api.APIKey
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "primary", "expires_at": "2030-02-01T00:00:00+01:00"}).
 		want(http.StatusCreated).decode(&key)
 	if !regexp.MustCompile(`^fmcp_[A-Za-z0-9_-]{43}$`).MatchString(key.Secret) {
 		t.Fatalf("secret = %q", key.Secret)
 	}
 	random := strings.TrimPrefix(key.Secret, "fmcp_")
-	wantKey := apiKeyJSON{
+	wantKey := api.APIKey{
 		ID: key.ID, OrganizationID: e.srv.OrganizationID(), ServiceAccountID: saID, Name: "primary",
-		MaskedSecret: "fmcp_" + random[:4] + "..." + random[39:], Status: KeyActive,
+		MaskedSecret: "fmcp_" + random[:4] + "..." + random[39:], Status: api.KeyStatusActive,
 		CreatedAt: "2030-01-02T15:04:05Z", ExpiresAt: ptr("2030-01-31T23:00:00Z"), Secret: key.Secret,
 	}
 	assertKey(t, key, wantKey)
 
 	wantKey.Secret = ""
-	var got apiKeyJSON
+	var got api.APIKey
 	res := e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).want(http.StatusOK)
 	res.decode(&got)
 	assertKey(t, got, wantKey)
@@ -164,7 +165,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 
 	e.clock.Advance(time.Second)
 	e.owner.do(http.MethodDelete, keyPath(saID, second.ID), nil).want(http.StatusOK).decode(&got)
-	if got.Status != KeyRevoked || got.RevokedAt == nil || *got.RevokedAt != "2030-01-02T15:04:06Z" {
+	if got.Status != api.KeyStatusRevoked || got.RevokedAt == nil || *got.RevokedAt != "2030-01-02T15:04:06Z" {
 		t.Fatalf("revoked = %+v", got)
 	}
 	e.clock.Advance(time.Second)
@@ -178,7 +179,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	}
 }
 
-func assertKey(t *testing.T, got, want apiKeyJSON) {
+func assertKey(t *testing.T, got, want api.APIKey) {
 	t.Helper()
 	if got.ID != want.ID || got.OrganizationID != want.OrganizationID || got.ServiceAccountID != want.ServiceAccountID ||
 		got.Name != want.Name || got.MaskedSecret != want.MaskedSecret || got.Status != want.Status ||
@@ -199,7 +200,7 @@ func deref(s *string) string {
 
 func TestCreateServer(t *testing.T) {
 	e := newTestEnv(t)
-	var srv serverJSON
+	var srv api.Server
 	e.owner.do(http.MethodPost, "/api/v0/organizations/current/servers", map[string]any{"name": "Billing", "slug": "billing"}).
 		want(http.StatusCreated).decode(&srv)
 	if srv.URL != e.srv.URL()+"/mcp/"+srv.ID || srv.Slug != "billing" || !strings.HasPrefix(srv.ID, "srv_") {
@@ -216,7 +217,7 @@ func TestListServiceAccountsOrder(t *testing.T) {
 	e := newTestEnv(t)
 	var want []string
 	for _, name := range []string{"c", "a", "b"} {
-		want = append(want, e.createSA(name, RoleViewer))
+		want = append(want, e.createSA(name, api.RoleViewer))
 		e.clock.Advance(time.Second)
 	}
 	var list serviceAccountListJSON
@@ -240,23 +241,23 @@ func TestListServiceAccountsOrder(t *testing.T) {
 // checking the code and the details a client relies on.
 func TestErrorResponses(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("existing", RoleMember)
-	otherSA := e.createSA("other", RoleMember)
+	saID := e.createSA("existing", api.RoleMember)
+	otherSA := e.createSA("other", api.RoleMember)
 	key := e.createKey(saID, "k1")
 	otherKey := e.createKey(otherSA, "k2")
 	e.owner.do(http.MethodPost, "/api/v0/organizations/current/servers", map[string]any{"name": "Billing", "slug": "billing"}).want(http.StatusCreated)
-	member := e.actor(RoleMember)
+	member := e.actor(api.RoleMember)
 
 	revoked := e.createKey(otherSA, "revoked")
 	e.owner.do(http.MethodDelete, keyPath(otherSA, revoked.ID), nil).want(http.StatusOK)
-	expiringSA := e.createSA("expiring", RoleMember)
-	var expiring apiKeyJSON
+	expiringSA := e.createSA("expiring", api.RoleMember)
+	var expiring api.APIKey
 	e.owner.do(http.MethodPost, saPath(expiringSA, "/api-keys"), map[string]any{"name": "short", "expires_at": "2030-01-02T15:04:06Z"}).
 		want(http.StatusCreated).decode(&expiring)
-	disabledSA := e.createSA("disabled", RoleMember)
+	disabledSA := e.createSA("disabled", api.RoleMember)
 	disabled := e.createKey(disabledSA, "k")
 	e.owner.do(http.MethodPatch, saPath(disabledSA), map[string]any{"disabled": true}).want(http.StatusOK)
-	deletedSA := e.createSA("deleted", RoleMember)
+	deletedSA := e.createSA("deleted", api.RoleMember)
 	deleted := e.createKey(deletedSA, "k")
 	e.owner.do(http.MethodDelete, saPath(deletedSA), nil).want(http.StatusNoContent)
 	e.clock.Advance(time.Second)
@@ -377,9 +378,9 @@ func TestErrorResponses(t *testing.T) {
 	}
 }
 
-func (e *testEnv) mustMe() meJSON {
+func (e *testEnv) mustMe() api.Me {
 	e.t.Helper()
-	var me meJSON
+	var me api.Me
 	e.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&me)
 	return me
 }
@@ -388,7 +389,7 @@ func (e *testEnv) mustMe() meJSON {
 // may cause a server fault.
 func TestHostileBodies(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("target", RoleMember)
+	saID := e.createSA("target", api.RoleMember)
 	keyID := e.createKey(saID, "k").ID
 	paths := []struct{ method, path string }{
 		{"POST", saCollection},
@@ -422,10 +423,10 @@ func TestHostileBodies(t *testing.T) {
 func TestKeyTTL(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	// Mid-second: expires_at counts from created_at as shown, in whole seconds.
 	e.clock.Advance(1500 * time.Millisecond)
-	var key apiKeyJSON
+	var key api.APIKey
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "short", "ttl_seconds": 3600}).
 		want(http.StatusCreated).decode(&key)
 	if key.CreatedAt != "2030-01-02T15:04:06Z" || deref(key.ExpiresAt) != "2030-01-02T16:04:06Z" {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"strings"
@@ -9,7 +10,7 @@ import (
 )
 
 func TestRoleAssignment(t *testing.T) {
-	roles := []Role{RoleViewer, RoleMember, RoleAdmin, RoleOwner}
+	roles := []Role{api.RoleViewer, api.RoleMember, api.RoleAdmin, api.RoleOwner}
 	for _, actorRole := range roles {
 		for _, target := range roles {
 			err := authorizeRoleAssignment(Actor{Role: actorRole}, target)
@@ -18,7 +19,7 @@ func TestRoleAssignment(t *testing.T) {
 			}
 		}
 	}
-	if err := authorizeRoleAssignment(Actor{Role: "unknown"}, RoleViewer); err == nil {
+	if err := authorizeRoleAssignment(Actor{Role: "unknown"}, api.RoleViewer); err == nil {
 		t.Error("an actor without a known role may assign a role")
 	}
 	if err := authorize(Actor{Role: "unknown"}, actionRead); err == nil {
@@ -28,8 +29,8 @@ func TestRoleAssignment(t *testing.T) {
 
 func TestAdminManagesAdmins(t *testing.T) {
 	e := newTestEnv(t)
-	admin := e.actor(RoleAdmin)
-	var sa serviceAccountJSON
+	admin := e.actor(api.RoleAdmin)
+	var sa api.ServiceAccount
 	admin.do(http.MethodPost, saCollection, map[string]any{"name": "peer", "role": "admin"}).want(http.StatusCreated).decode(&sa)
 	admin.do(http.MethodPatch, saPath(sa.ID), map[string]any{"role": "viewer"}).want(http.StatusOK)
 	admin.do(http.MethodPatch, saPath(sa.ID), map[string]any{"role": "admin"}).want(http.StatusOK)
@@ -39,23 +40,23 @@ func TestAdminManagesAdmins(t *testing.T) {
 
 func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("operator", RoleAdmin)
+	saID := e.createSA("operator", api.RoleAdmin)
 	c := e.client(e.createKey(saID, "k").Secret)
 	c.do(http.MethodPost, saCollection, map[string]any{"name": "one"}).want(http.StatusCreated)
 	e.owner.do(http.MethodPatch, saPath(saID), map[string]any{"role": "viewer"}).want(http.StatusOK)
 	c.do(http.MethodPost, saCollection, map[string]any{"name": "two"}).
 		wantError(http.StatusForbidden, "permission_denied", map[string]any{"actor_role": "viewer"})
-	var me meJSON
+	var me api.Me
 	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&me)
-	if me.Actor.Role != RoleViewer {
+	if me.Actor.Role != api.RoleViewer {
 		t.Errorf("role = %s, want viewer", me.Actor.Role)
 	}
 }
 
 func TestExpiry(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
-	var expiring apiKeyJSON
+	saID := e.createSA("ci", api.RoleMember)
+	var expiring api.APIKey
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "short", "expires_at": "2030-01-02T16:04:05Z"}).
 		want(http.StatusCreated).decode(&expiring)
 	e.createKey(saID, "long")
@@ -72,9 +73,9 @@ func TestExpiry(t *testing.T) {
 	if msg := res.wantError(http.StatusUnauthorized, "unauthenticated", nil).Error.Message; !strings.Contains(msg, "expired") {
 		t.Errorf("message %q does not say the key expired", msg)
 	}
-	var got apiKeyJSON
+	var got api.APIKey
 	e.owner.do(http.MethodGet, keyPath(saID, expiring.ID), nil).want(http.StatusOK).decode(&got)
-	if got.Status != KeyExpired {
+	if got.Status != api.KeyStatusExpired {
 		t.Errorf("status = %s, want expired", got.Status)
 	}
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "third"}).want(http.StatusCreated)
@@ -82,7 +83,7 @@ func TestExpiry(t *testing.T) {
 
 func TestRevocationIsImmediate(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	key := e.createKey(saID, "k")
 	c := e.client(key.Secret)
 	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
@@ -95,7 +96,7 @@ func TestRevocationIsImmediate(t *testing.T) {
 
 func TestRevokingOwnKey(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("self", RoleAdmin)
+	saID := e.createSA("self", api.RoleAdmin)
 	key := e.createKey(saID, "k")
 	c := e.client(key.Secret)
 	c.do(http.MethodDelete, keyPath(saID, key.ID), nil).want(http.StatusOK)
@@ -104,7 +105,7 @@ func TestRevokingOwnKey(t *testing.T) {
 
 func TestDisabledAccount(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	c := e.client(e.createKey(saID, "k").Secret)
 	e.owner.do(http.MethodPatch, saPath(saID), map[string]any{"disabled": true}).want(http.StatusOK)
 	res := c.do(http.MethodGet, "/api/v0/me", nil)
@@ -117,7 +118,7 @@ func TestDisabledAccount(t *testing.T) {
 
 func TestDeletedAccount(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	key := e.createKey(saID, "k")
 	c := e.client(key.Secret)
 	c.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
@@ -125,7 +126,7 @@ func TestDeletedAccount(t *testing.T) {
 	c.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusUnauthorized, "unauthenticated", nil)
 	e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "service_account"})
 	for _, k := range e.srv.Store().Snapshot().APIKeys {
-		if k.OwnerID == saID && k.Status(e.clock.Now()) != KeyRevoked {
+		if k.OwnerID == saID && k.Status(e.clock.Now()) != api.KeyStatusRevoked {
 			t.Errorf("key %s of the deleted account is %s", k.ID, k.Status(e.clock.Now()))
 		}
 	}
@@ -133,11 +134,11 @@ func TestDeletedAccount(t *testing.T) {
 
 func TestLastUsedIsCoarse(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	key := e.createKey(saID, "k")
 	c := e.client(key.Secret)
 	lastUsed := func() string {
-		var got apiKeyJSON
+		var got api.APIKey
 		e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).want(http.StatusOK).decode(&got)
 		return deref(got.LastUsedAt)
 	}
@@ -166,7 +167,7 @@ func TestLastUsedIsCoarse(t *testing.T) {
 func TestTwoAuthorizationHeaders(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	viewer := e.actor(RoleViewer)
+	viewer := e.actor(api.RoleViewer)
 	weather := e.serverID("weather")
 	for _, keys := range [][2]string{{e.srv.BootstrapKey(), viewer.key}, {viewer.key, e.srv.BootstrapKey()}, {"x", e.srv.BootstrapKey()}} {
 		for _, target := range []struct{ method, path, body string }{

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"time"
@@ -45,7 +46,7 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (Actor, error) {
 		// first while another reads the last.
 		return Actor{}, &apiError{
 			status:  http.StatusBadRequest,
-			code:    "invalid_request",
+			code:    api.CodeInvalidRequest,
 			message: fmt.Sprintf("the request has %d Authorization headers; send exactly one: Authorization: Bearer fmcp_...", n),
 			details: map[string]any{"field": "Authorization"},
 		}
@@ -72,9 +73,9 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (Actor, error) {
 		return Actor{}, unauthenticated("API key not recognized")
 	}
 	switch key.Status(now) {
-	case KeyRevoked:
+	case api.KeyStatusRevoked:
 		return Actor{}, unauthenticated("API key has been revoked")
-	case KeyExpired:
+	case api.KeyStatusExpired:
 		return Actor{}, unauthenticated(fmt.Sprintf("API key expired at %s", formatTime(key.ExpiresAt)))
 	}
 	if actor.Disabled {

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -59,7 +60,7 @@ func BenchmarkMCPToolCall(b *testing.B) {
 
 func benchServiceAccount(b *testing.B, srv *Server, key string) string {
 	b.Helper()
-	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: srv.OrganizationID(), Name: "bench", Role: RoleMember,
+	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: srv.OrganizationID(), Name: "bench", Role: api.RoleMember,
 		CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := srv.Store().CreateServiceAccount(sa, nil); err != nil {
 		b.Fatal(err)
@@ -117,7 +118,7 @@ func BenchmarkKeyVerification(b *testing.B) {
 				secret := newSecret()
 				now := time.Now()
 				sa := ServiceAccount{ID: newID("sa_"), OrganizationID: srv.OrganizationID(), Name: fmt.Sprintf("bench-%d", i),
-					Role: RoleMember, CreatedAt: now, UpdatedAt: now}
+					Role: api.RoleMember, CreatedAt: now, UpdatedAt: now}
 				key := APIKey{ID: newID("key_"), OrganizationID: srv.OrganizationID(), OwnerID: sa.ID, Name: "k",
 					SecretHash: hashSecret(secret), MaskedSecret: maskSecret(secret), CreatedAt: now}
 				if err := srv.Store().CreateServiceAccount(sa, &key); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -20,7 +21,7 @@ func TestConcurrentKeyCreatesRespectLimit(t *testing.T) {
 }
 
 func concurrentKeyCreates(t *testing.T, e *testEnv) {
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 
 	const n = 50
 	responses := make([]response, n)
@@ -35,13 +36,13 @@ func concurrentKeyCreates(t *testing.T, e *testEnv) {
 	var created []string
 	for _, res := range responses {
 		if res.status == http.StatusCreated {
-			var key apiKeyJSON
+			var key api.APIKey
 			res.decode(&key)
 			created = append(created, key.ID)
 		}
 	}
-	if len(created) != MaxActiveKeysPerServiceAccount {
-		t.Fatalf("%d creates succeeded, want %d", len(created), MaxActiveKeysPerServiceAccount)
+	if len(created) != api.MaxActiveKeysPerServiceAccount {
+		t.Fatalf("%d creates succeeded, want %d", len(created), api.MaxActiveKeysPerServiceAccount)
 	}
 	slices.Sort(created)
 	for _, res := range responses {
@@ -65,7 +66,7 @@ func concurrentKeyCreates(t *testing.T, e *testEnv) {
 func TestConcurrentKeyCreateAndDelete(t *testing.T) {
 	e := newTestEnv(t)
 	for round := range 20 {
-		saID := e.createSA(fmt.Sprintf("ci-%d", round), RoleMember)
+		saID := e.createSA(fmt.Sprintf("ci-%d", round), api.RoleMember)
 		var wg sync.WaitGroup
 		for i := range 3 {
 			wg.Go(func() {
@@ -78,7 +79,7 @@ func TestConcurrentKeyCreateAndDelete(t *testing.T) {
 		wg.Go(func() { e.owner.do(http.MethodDelete, saPath(saID), nil).want(http.StatusNoContent) })
 		wg.Wait()
 		for _, k := range e.srv.Store().Snapshot().APIKeys {
-			if k.OwnerID == saID && k.Status(e.clock.Now()) == KeyActive {
+			if k.OwnerID == saID && k.Status(e.clock.Now()) == api.KeyStatusActive {
 				t.Fatalf("round %d: key %s is active on a deleted account", round, k.ID)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -67,7 +68,7 @@ func bodyReadError(err error) error {
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return &apiError{
 			status:  http.StatusRequestTimeout,
-			code:    "request_timeout",
+			code:    api.CodeRequestTimeout,
 			message: "the request body did not arrive in time; send the whole request within the server's read timeout",
 		}
 	default:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,7 +25,7 @@ func TestDiscovery(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	weather, search := e.serverID("weather"), e.serverID("search")
-	member := e.actor(RoleMember)
+	member := e.actor(api.RoleMember)
 	hidden := map[string]any{"resource": "server"}
 
 	// No grant and default none: the servers do not exist for the member.
@@ -33,12 +34,12 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("member without grants sees %v", got)
 	}
 	member.mcp(weather, "initialize", nil).wantRPCError(http.StatusNotFound, -33404, hidden)
-	if got := visibleSlugs(e.actor(RoleAdmin)); strings.Join(got, ",") != "internal-tools,search,weather" {
+	if got := visibleSlugs(e.actor(api.RoleAdmin)); strings.Join(got, ",") != "internal-tools,search,weather" {
 		t.Errorf("admin sees %v, want every server", got)
 	}
 
 	// A viewer grant: visible, not callable.
-	e.grant(member.saID, weather, AccessRoleViewer)
+	e.grant(member.saID, weather, api.ServerRoleViewer)
 	member.do(http.MethodGet, serverCollection+"/"+weather, nil).want(http.StatusOK)
 	if got := visibleSlugs(member); strings.Join(got, ",") != "weather" {
 		t.Errorf("member with a viewer grant on weather sees %v", got)
@@ -47,7 +48,7 @@ func TestDiscovery(t *testing.T) {
 	member.do(http.MethodGet, serverCollection+"/"+search, nil).wantError(http.StatusNotFound, "not_found", hidden)
 
 	// A user grant limited to tools: tools work, resources do not.
-	e.grant(member.saID, weather, AccessRoleUser, CapabilityTools)
+	e.grant(member.saID, weather, api.ServerRoleUser, api.CapabilityTools)
 	var called struct {
 		Content []struct{ Text string } `json:"content"`
 	}
@@ -62,9 +63,9 @@ func TestDiscovery(t *testing.T) {
 	}
 
 	// Grants on hidden servers are left out of another account's grant list.
-	subject := e.createSA("subject", RoleMember)
-	e.grant(subject, weather, AccessRoleUser)
-	e.grant(subject, search, AccessRoleUser)
+	subject := e.createSA("subject", api.RoleMember)
+	e.grant(subject, weather, api.ServerRoleUser)
+	e.grant(subject, search, api.ServerRoleUser)
 	var grants serverGrantListJSON
 	member.do(http.MethodGet, saPath(subject, "/server-grants"), nil).want(http.StatusOK).decode(&grants)
 	if len(grants.ServerGrants) != 1 || grants.ServerGrants[0].ServerID != weather {
@@ -82,12 +83,12 @@ func TestDefaultServerRole(t *testing.T) {
 		t.Run(tt.role, func(t *testing.T) {
 			t.Parallel()
 			e := newTestEnv(t, WithDefaultServerRole(tt.role))
-			var org organizationJSON
+			var org api.Organization
 			e.owner.do(http.MethodGet, "/api/v0/organizations/current", nil).want(http.StatusOK).decode(&org)
 			if string(org.DefaultServerRole) != tt.role {
 				t.Errorf("default_server_role = %q, want %q", org.DefaultServerRole, tt.role)
 			}
-			member := e.actor(RoleMember)
+			member := e.actor(api.RoleMember)
 			if got := visibleSlugs(member); strings.Join(got, ",") != "internal-tools,search,weather" {
 				t.Errorf("member sees %v, want every server", got)
 			}
@@ -98,7 +99,7 @@ func TestDefaultServerRole(t *testing.T) {
 				res.wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role", "actor_role": "viewer"})
 			}
 			// An explicit grant replaces the default, even when it is narrower.
-			e.grant(member.saID, e.serverID("search"), AccessRoleViewer)
+			e.grant(member.saID, e.serverID("search"), api.ServerRoleViewer)
 			member.mcp(e.serverID("search"), "ping", nil).wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role"})
 		})
 	}
@@ -110,22 +111,22 @@ func TestAccessChangesTakeEffectOnNextRequest(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	weather := e.serverID("weather")
-	member := e.actor(RoleMember)
+	member := e.actor(api.RoleMember)
 	call := func() response { return member.mcp(weather, "tools/call", map[string]any{"name": "echo"}) }
 
-	e.grant(member.saID, weather, AccessRoleUser)
+	e.grant(member.saID, weather, api.ServerRoleUser)
 	call().want(http.StatusOK)
 
 	e.owner.do(http.MethodDelete, grantPath(member.saID, weather), nil).want(http.StatusNoContent)
 	call().wantRPCError(http.StatusNotFound, -33404, map[string]any{"resource": "server"})
 
-	e.grant(member.saID, weather, AccessRoleViewer)
+	e.grant(member.saID, weather, api.ServerRoleViewer)
 	call().wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "server_role"})
 
-	e.grant(member.saID, weather, AccessRoleUser, CapabilityResources)
+	e.grant(member.saID, weather, api.ServerRoleUser, api.CapabilityResources)
 	call().wantRPCError(http.StatusOK, -33403, map[string]any{"reason": "capability", "required_capability": "tools"})
 
-	e.grant(member.saID, weather, AccessRoleUser)
+	e.grant(member.saID, weather, api.ServerRoleUser)
 	call().want(http.StatusOK)
 
 	e.owner.do(http.MethodPatch, saPath(member.saID), map[string]any{"role": "viewer"}).want(http.StatusOK)

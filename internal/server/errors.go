@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,20 +27,20 @@ func (e *apiError) Error() string { return e.code + ": " + e.message }
 func invalidField(field, format string, args ...any) *apiError {
 	return &apiError{
 		status:  http.StatusBadRequest,
-		code:    "invalid_request",
+		code:    api.CodeInvalidRequest,
 		message: fmt.Sprintf(format, args...),
 		details: map[string]any{"field": field},
 	}
 }
 
 func invalidBody(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: "invalid_request", message: fmt.Sprintf(format, args...)}
+	return &apiError{status: http.StatusBadRequest, code: api.CodeInvalidRequest, message: fmt.Sprintf(format, args...)}
 }
 
 func unauthenticated(message string) *apiError {
 	return &apiError{
 		status:  http.StatusUnauthorized,
-		code:    "unauthenticated",
+		code:    api.CodeUnauthenticated,
 		message: message,
 		header:  http.Header{"Www-Authenticate": {`Bearer realm="horizon"`}},
 	}
@@ -49,7 +50,7 @@ func rateLimited(retryAfter time.Duration) *apiError {
 	seconds := max(1, int((retryAfter+time.Second-1)/time.Second))
 	return &apiError{
 		status:  http.StatusTooManyRequests,
-		code:    "rate_limited",
+		code:    api.CodeRateLimited,
 		message: fmt.Sprintf("the organization's rate limit is exhausted; retry after %d seconds", seconds),
 		details: map[string]any{"retry_after_seconds": seconds},
 		header:  http.Header{"Retry-After": {strconv.Itoa(seconds)}},
@@ -60,16 +61,16 @@ func rateLimited(retryAfter time.Duration) *apiError {
 // key: personal keys belong to users.
 var errPersonalKeysOfServiceAccount = &apiError{
 	status: http.StatusForbidden,
-	code:   "permission_denied",
+	code:   api.CodePermissionDenied,
 	message: "personal API keys belong to users, and this request was made with a service account's key; " +
 		"manage a service account's keys under /organizations/{org}/service-accounts/{sa}/api-keys",
-	details: map[string]any{"actor_type": ActorServiceAccount, "required_actor_type": ActorUser},
+	details: map[string]any{"actor_type": api.ActorServiceAccount, "required_actor_type": api.ActorUser},
 	reason:  "actor_type",
 }
 
 var errIdempotencyKeyReused = &apiError{
 	status:  http.StatusConflict,
-	code:    "idempotency_key_reused",
+	code:    api.CodeIdempotencyKeyReused,
 	message: "this Idempotency-Key was already used for a different request; send a new key for a new request",
 }
 
@@ -93,7 +94,7 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &notFound):
 		return &apiError{
 			status:  http.StatusNotFound,
-			code:    "not_found",
+			code:    api.CodeNotFound,
 			message: fmt.Sprintf("%s not found, or the caller may not see it", humanResource(notFound.Resource)),
 			details: map[string]any{"resource": notFound.Resource},
 		}
@@ -107,7 +108,7 @@ func toAPIError(err error) *apiError {
 		}
 		return &apiError{
 			status:  http.StatusConflict,
-			code:    "name_conflict",
+			code:    api.CodeNameConflict,
 			message: message,
 			details: map[string]any{"field": conflict.Field},
 		}
@@ -116,7 +117,7 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &exists):
 		return &apiError{
 			status: http.StatusPreconditionFailed,
-			code:   "grant_exists",
+			code:   api.CodeGrantExists,
 			message: fmt.Sprintf("service account %s already has a grant on server %s, and If-None-Match: * asks to create one only "+
 				"when there is none, so nothing was changed; read the grant, or PUT without If-None-Match to replace it",
 				exists.ServiceAccountID, exists.ServerID),
@@ -128,7 +129,7 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &permission):
 		return &apiError{
 			status:  http.StatusForbidden,
-			code:    "permission_denied",
+			code:    api.CodePermissionDenied,
 			message: permission.Error(),
 			details: map[string]any{"actor_role": permission.actorRole, "required_role": permission.requiredRole},
 			reason:  string(permission.scope),
@@ -136,7 +137,7 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &capability):
 		return &apiError{
 			status:  http.StatusForbidden,
-			code:    "permission_denied",
+			code:    api.CodePermissionDenied,
 			message: capability.Error(),
 			details: map[string]any{"required_capability": capability.required, "granted_capabilities": capability.granted.List()},
 			reason:  "capability",
@@ -144,12 +145,12 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &tooLarge):
 		return &apiError{
 			status:  http.StatusRequestEntityTooLarge,
-			code:    "payload_too_large",
+			code:    api.CodePayloadTooLarge,
 			message: fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit),
 			details: map[string]any{"limit_bytes": tooLarge.Limit},
 		}
 	default:
-		return &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal server error"}
+		return &apiError{status: http.StatusInternalServerError, code: api.CodeInternal, message: "internal server error"}
 	}
 }
 
@@ -160,7 +161,7 @@ func keyLimitError(e *KeyLimitError) *apiError {
 	}
 	details := map[string]any{"limit": e.Limit, "active_keys": active}
 	owner := "service account"
-	if e.Owner.Type == ActorUser {
+	if e.Owner.Type == api.ActorUser {
 		owner = "user"
 		details["user_id"] = e.Owner.ID
 	} else {
@@ -168,7 +169,7 @@ func keyLimitError(e *KeyLimitError) *apiError {
 	}
 	return &apiError{
 		status: http.StatusConflict,
-		code:   "key_limit_exceeded",
+		code:   api.CodeKeyLimitExceeded,
 		message: fmt.Sprintf("%s %s already has %d active API keys, the limit; revoke one of them (or let it expire) before creating another",
 			owner, e.Owner.ID, e.Limit),
 		details: details,

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -54,7 +55,7 @@ func (f *faults) draw(rate float64, rng *rand.Rand) bool {
 // says that an immediate retry is fine: nothing was done.
 var errUnavailable = &apiError{
 	status:  http.StatusServiceUnavailable,
-	code:    "unavailable",
+	code:    api.CodeUnavailable,
 	message: "the server is unavailable (an injected fault); nothing was changed, retry the request",
 	header:  http.Header{"Retry-After": {"0"}},
 }
@@ -64,7 +65,7 @@ var errUnavailable = &apiError{
 // log is.
 var errCanceled = &apiError{
 	status:  http.StatusServiceUnavailable,
-	code:    "unavailable",
+	code:    api.CodeUnavailable,
 	message: "the request was canceled before it was handled; nothing was changed",
 }
 

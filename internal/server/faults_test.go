@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -38,7 +39,7 @@ func TestFailRateDropsCommittedResponses(t *testing.T) {
 	}
 
 	replay := c.do(http.MethodPost, saCollection, body, "Idempotency-Key", "create-ci").want(http.StatusCreated)
-	var sa serviceAccountJSON
+	var sa api.ServiceAccount
 	replay.decode(&sa)
 	if sa.ID != list.ServiceAccounts[0].ID || replay.header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("replay = %s, want the dropped create", replay.body)
@@ -167,8 +168,8 @@ func TestNoRateLimitHeadersWithoutALimit(t *testing.T) {
 
 func TestAccessLogHoldsNoSecrets(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
-	var created createdServiceAccountJSON
+	saID := e.createSA("ci", api.RoleMember)
+	var created api.CreatedServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ui", "create_key": true}, "Idempotency-Key", "idem-secret-123").
 		want(http.StatusCreated).decode(&created)
 	key := e.createKey(saID, "k")

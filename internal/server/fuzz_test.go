@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -73,7 +74,7 @@ func (e *fuzzEnv) reset(t testing.TB) {
 	e.clock.Set(testStart)
 	store := newMemoryStore()
 	e.srv.store, e.srv.idempotency = store, newIdempotency(store)
-	if err := e.srv.seed(AccessRoleNone); err != nil {
+	if err := e.srv.seed(api.ServerRoleNone); err != nil {
 		t.Fatal(err)
 	}
 	e.logs.Take()
@@ -91,11 +92,11 @@ func (e *fuzzEnv) reset(t testing.TB) {
 
 // addServiceAccount and addKey prepare an input's state through the store:
 // the setup is not under test, and it runs for every input.
-func (e *fuzzEnv) addServiceAccount(name, description string) serviceAccountJSON {
+func (e *fuzzEnv) addServiceAccount(name, description string) api.ServiceAccount {
 	e.t.Helper()
 	now := e.clock.Now()
 	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: e.srv.OrganizationID(), Name: name, Description: description,
-		Role: RoleMember, CreatedAt: now, UpdatedAt: now}
+		Role: api.RoleMember, CreatedAt: now, UpdatedAt: now}
 	if err := e.srv.Store().CreateServiceAccount(sa, nil); err != nil {
 		e.t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func dumpJSON(v any) string {
 func (e *fuzzEnv) activeKeys(saID string) []APIKey {
 	var active []APIKey
 	for _, k := range e.srv.Store().Snapshot().APIKeys {
-		if k.OwnerID == saID && k.Status(e.clock.Now()) == KeyActive {
+		if k.OwnerID == saID && k.Status(e.clock.Now()) == api.KeyStatusActive {
 			active = append(active, k)
 		}
 	}
@@ -334,11 +335,11 @@ func printable(s string, maxLength int) bool {
 	return utf8.ValidString(s) && n >= 1 && n <= maxLength && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
 }
 
-func (e *fuzzEnv) checkServiceAccount(sa serviceAccountJSON) {
+func (e *fuzzEnv) checkServiceAccount(sa api.ServiceAccount) {
 	e.t.Helper()
 	if !strings.HasPrefix(sa.ID, "sa_") || !fuzzIDPattern.MatchString(sa.ID) || sa.OrganizationID != e.srv.OrganizationID() ||
 		!fuzzSANamePattern.MatchString(sa.Name) || !utf8.ValidString(sa.Description) || utf8.RuneCountInString(sa.Description) > 1024 ||
-		!slices.Contains([]Role{RoleViewer, RoleMember, RoleAdmin}, sa.Role) || !utcTimestamps(sa.CreatedAt, sa.UpdatedAt) {
+		!slices.Contains(api.ServiceAccountRoles, sa.Role) || !utcTimestamps(sa.CreatedAt, sa.UpdatedAt) {
 		e.t.Fatalf("service account breaks API.md: %+v", sa)
 	}
 	for _, stored := range e.srv.Store().Snapshot().ServiceAccounts {
@@ -354,21 +355,21 @@ func (e *fuzzEnv) checkServiceAccount(sa serviceAccountJSON) {
 
 // checkAPIKey checks a key as the API shows it; withSecret is true for the
 // response to a create.
-func (e *fuzzEnv) checkAPIKey(raw []byte, saID string, withSecret bool) apiKeyJSON {
+func (e *fuzzEnv) checkAPIKey(raw []byte, saID string, withSecret bool) api.APIKey {
 	e.t.Helper()
 	if withSecret {
 		wantKeys(e.t, raw, append(slices.Clone(apiKeyKeys), "secret"))
 	} else {
 		wantKeys(e.t, raw, apiKeyKeys)
 	}
-	var key apiKeyJSON
+	var key api.APIKey
 	decodeStrict(e.t, raw, &key)
 	random := strings.TrimPrefix(key.Secret, "fmcp_")
 	if !strings.HasPrefix(key.ID, "key_") || !fuzzIDPattern.MatchString(key.ID) || key.OrganizationID != e.srv.OrganizationID() ||
 		key.ServiceAccountID != saID || !printable(key.Name, 128) || !utcTimestamps(key.CreatedAt) ||
 		(key.ExpiresAt != nil && (!utcTimestamps(*key.ExpiresAt) || *key.ExpiresAt <= key.CreatedAt)) ||
 		(withSecret && (!fuzzSecretPattern.MatchString(key.Secret) || key.MaskedSecret != "fmcp_"+random[:4]+"..."+random[len(random)-4:] ||
-			key.Status != KeyActive || key.RevokedAt != nil)) {
+			key.Status != api.KeyStatusActive || key.RevokedAt != nil)) {
 		e.t.Fatalf("API key breaks API.md: %s", raw)
 	}
 	for _, stored := range e.srv.Store().Snapshot().APIKeys {
@@ -408,12 +409,12 @@ func (e *fuzzEnv) checkConsistent() {
 	}
 	active := map[string]int{}
 	for _, k := range snap.APIKeys {
-		if k.Status(e.clock.Now()) == KeyActive {
+		if k.Status(e.clock.Now()) == api.KeyStatusActive {
 			active[k.OwnerID]++
 		}
 	}
 	for owner, n := range active {
-		if accounts[owner] && n > MaxActiveKeysPerServiceAccount {
+		if accounts[owner] && n > api.MaxActiveKeysPerServiceAccount {
 			e.t.Fatalf("service account %s has %d active keys", owner, n)
 		}
 		if !accounts[owner] && owner != e.ownerID(snap) {
@@ -494,9 +495,9 @@ func FuzzServiceAccountCreate(f *testing.F) {
 		switch reply.status {
 		case http.StatusCreated:
 			wantKeys(t, reply.body, serviceAccountKeys, "api_key")
-			var created createdServiceAccountJSON
+			var created api.CreatedServiceAccount
 			decodeStrict(t, reply.body, &created)
-			e.checkServiceAccount(created.serviceAccountJSON)
+			e.checkServiceAccount(created.ServiceAccount)
 			keys := 0
 			if created.APIKey != nil {
 				var raw struct {
@@ -549,7 +550,7 @@ func FuzzServiceAccountUpdate(f *testing.F) {
 		switch reply.status {
 		case http.StatusOK:
 			wantKeys(t, reply.body, serviceAccountKeys)
-			var got serviceAccountJSON
+			var got api.ServiceAccount
 			decodeStrict(t, reply.body, &got)
 			e.checkServiceAccount(got)
 			original := target
@@ -629,7 +630,7 @@ func FuzzAPIKeyCreate(f *testing.F) {
 					refusal.Error.Details.ServiceAccountID != sa.ID || refusal.Error.Details.Limit != 2 || len(refusal.Error.Details.ActiveKeys) != 2 {
 					t.Fatalf("409 is not key_limit_exceeded with the two active keys: %s", reply.body)
 				}
-				if created != MaxActiveKeysPerServiceAccount {
+				if created != api.MaxActiveKeysPerServiceAccount {
 					t.Fatalf("key_limit_exceeded after %d creates", created)
 				}
 				e.wantUnchanged(before, reply)
@@ -710,19 +711,19 @@ func FuzzServerGrantPut(f *testing.F) {
 					t.Fatalf("attempt %d: status %d; want 201 only for the PUT that creates", attempt, reply.status)
 				}
 				wantKeys(t, reply.body, serverGrantKeys)
-				var g serverGrantJSON
+				var g api.ServerGrant
 				decodeStrict(t, reply.body, &g)
 				var caps CapabilitySet
 				for _, c := range g.Capabilities {
-					caps |= c.bit()
+					caps |= Capability(c).bit()
 				}
 				if g.ServiceAccountID != sa.ID || !slices.Contains(slices.Collect(maps.Values(ids)), g.ServerID) || g.OrganizationID != e.srv.OrganizationID() ||
-					!slices.Contains(grantRoles, g.Role) || len(g.Capabilities) == 0 || !slices.Equal(caps.List(), g.Capabilities) ||
+					!slices.Contains(grantRoles, AccessRole(g.Role)) || len(g.Capabilities) == 0 || !slices.Equal(caps.List(), g.Capabilities) ||
 					!utcTimestamps(g.CreatedAt, g.UpdatedAt) {
 					t.Fatalf("grant breaks API.md: %s", reply.body)
 				}
 				stored, err := e.srv.Store().GetServerGrant(e.srv.OrganizationID(), sa.ID, g.ServerID)
-				if err != nil || !slices.Equal(toServerGrantJSON(stored).Capabilities, g.Capabilities) || stored.Role != g.Role {
+				if err != nil || !slices.Equal(toServerGrantJSON(stored).Capabilities, g.Capabilities) || string(stored.Role) != g.Role {
 					t.Fatalf("response %s, store %+v (%v)", reply.body, stored, err)
 				}
 				if attempt == 1 {
@@ -761,7 +762,7 @@ func FuzzServerCreate(f *testing.F) {
 		switch reply.status {
 		case http.StatusCreated:
 			wantKeys(t, reply.body, serverKeys)
-			var srv serverJSON
+			var srv api.Server
 			decodeStrict(t, reply.body, &srv)
 			if !strings.HasPrefix(srv.ID, "srv_") || !fuzzIDPattern.MatchString(srv.ID) || srv.OrganizationID != e.srv.OrganizationID() ||
 				!printable(srv.Name, 64) || !fuzzSlugPattern.MatchString(srv.Slug) || srv.URL != fuzzBaseURL+"/mcp/"+srv.ID ||
@@ -827,7 +828,7 @@ func FuzzIdempotencyKeyHeader(f *testing.F) {
 		if reply.status != http.StatusCreated {
 			t.Fatalf("Idempotency-Key %q: status %d, want 201: %s", key, reply.status, reply.body)
 		}
-		var created createdServiceAccountJSON
+		var created api.CreatedServiceAccount
 		decodeStrict(t, reply.body, &created)
 		e.secrets = append(e.secrets, created.APIKey.Secret)
 		again := e.serve(http.MethodPost, saCollection, body, key)
@@ -879,8 +880,8 @@ func FuzzMCP(f *testing.F) {
 		f.Add([]byte(body))
 	}
 	e := newFuzzEnv(f)
-	var sa serviceAccountJSON
-	var key apiKeyJSON
+	var sa api.ServiceAccount
+	var key api.APIKey
 	e.mustServe(http.MethodPost, saCollection, `{"name":"caller","role":"member"}`, &sa)
 	e.mustServe(http.MethodPost, saPath(sa.ID, "/api-keys"), `{"name":"k"}`, &key)
 	e.secrets = append(e.secrets, key.Secret)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,32 +14,32 @@ import (
 func TestServerGrantLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	weather, search := e.serverID("weather"), e.serverID("search")
 
-	var created serverGrantJSON
+	var created api.ServerGrant
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user"}).want(http.StatusCreated).decode(&created)
-	want := serverGrantJSON{
-		ServiceAccountID: saID, ServerID: weather, OrganizationID: e.srv.OrganizationID(), Role: AccessRoleUser,
-		Capabilities: []Capability{CapabilityTools, CapabilityResources, CapabilityPrompts},
+	want := api.ServerGrant{
+		ServiceAccountID: saID, ServerID: weather, OrganizationID: e.srv.OrganizationID(), Role: api.ServerRoleUser,
+		Capabilities: []string{api.CapabilityTools, api.CapabilityResources, api.CapabilityPrompts},
 		CreatedAt:    "2030-01-02T15:04:05Z", UpdatedAt: "2030-01-02T15:04:05Z",
 	}
 	assertGrant(t, created, want)
 
 	e.clock.Advance(time.Minute)
-	var got serverGrantJSON
+	var got api.ServerGrant
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user", "capabilities": nil}).want(http.StatusOK).decode(&got)
 	assertGrant(t, got, want) // a PUT that changes nothing leaves updated_at alone
 
 	e.clock.Advance(time.Minute)
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "admin", "capabilities": []string{"prompts", "tools"}}).
 		want(http.StatusOK).decode(&got)
-	want.Role, want.Capabilities, want.UpdatedAt = AccessRoleAdmin, []Capability{CapabilityTools, CapabilityPrompts}, "2030-01-02T15:06:05Z"
+	want.Role, want.Capabilities, want.UpdatedAt = api.ServerRoleAdmin, []string{api.CapabilityTools, api.CapabilityPrompts}, "2030-01-02T15:06:05Z"
 	assertGrant(t, got, want)
 	e.owner.do(http.MethodGet, grantPath(saID, weather), nil).want(http.StatusOK).decode(&got)
 	assertGrant(t, got, want)
 
-	e.grant(saID, search, AccessRoleViewer, CapabilityResources)
+	e.grant(saID, search, api.ServerRoleViewer, api.CapabilityResources)
 	var list serverGrantListJSON
 	e.owner.do(http.MethodGet, saPath(saID, "/server-grants"), nil).want(http.StatusOK).decode(&list)
 	if len(list.ServerGrants) != 2 || list.ServerGrants[0].ServerID > list.ServerGrants[1].ServerID {
@@ -57,14 +58,14 @@ func TestServerGrantLifecycle(t *testing.T) {
 		t.Errorf("list after delete = %+v", list.ServerGrants)
 	}
 
-	empty := e.createSA("empty", RoleMember)
+	empty := e.createSA("empty", api.RoleMember)
 	res = e.owner.do(http.MethodGet, saPath(empty, "/server-grants"), nil).want(http.StatusOK)
 	if strings.TrimSpace(string(res.body)) != `{"server_grants":[]}` {
 		t.Errorf("empty list = %s", res.body)
 	}
 }
 
-func assertGrant(t *testing.T, got, want serverGrantJSON) {
+func assertGrant(t *testing.T, got, want api.ServerGrant) {
 	t.Helper()
 	if got.ServiceAccountID != want.ServiceAccountID || got.ServerID != want.ServerID || got.OrganizationID != want.OrganizationID ||
 		got.Role != want.Role || !slices.Equal(got.Capabilities, want.Capabilities) ||
@@ -76,9 +77,9 @@ func assertGrant(t *testing.T, got, want serverGrantJSON) {
 func TestServerGrantErrors(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	weather := e.serverID("weather")
-	member := e.actor(RoleMember)
+	member := e.actor(api.RoleMember)
 	path := grantPath(saID, weather)
 	field := func(name string) map[string]any { return map[string]any{"field": name} }
 	resource := func(name string) map[string]any { return map[string]any{"resource": name} }
@@ -140,11 +141,11 @@ func TestServerGrantErrors(t *testing.T) {
 func TestDeletingServiceAccountRemovesGrants(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
-	keep := e.createSA("keep", RoleMember)
-	e.grant(saID, e.serverID("weather"), AccessRoleUser)
-	e.grant(saID, e.serverID("search"), AccessRoleViewer)
-	e.grant(keep, e.serverID("weather"), AccessRoleUser)
+	saID := e.createSA("ci", api.RoleMember)
+	keep := e.createSA("keep", api.RoleMember)
+	e.grant(saID, e.serverID("weather"), api.ServerRoleUser)
+	e.grant(saID, e.serverID("search"), api.ServerRoleViewer)
+	e.grant(keep, e.serverID("weather"), api.ServerRoleUser)
 
 	e.owner.do(http.MethodDelete, saPath(saID), nil).want(http.StatusNoContent)
 	grants := e.srv.Store().Snapshot().ServerGrants
@@ -153,7 +154,7 @@ func TestDeletingServiceAccountRemovesGrants(t *testing.T) {
 	}
 	e.owner.do(http.MethodGet, saPath(saID, "/server-grants"), nil).wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "service_account"})
 
-	again := e.createSA("ci", RoleMember) // same name, new account: nothing carried over
+	again := e.createSA("ci", api.RoleMember) // same name, new account: nothing carried over
 	var list serverGrantListJSON
 	e.owner.do(http.MethodGet, saPath(again, "/server-grants"), nil).want(http.StatusOK).decode(&list)
 	if len(list.ServerGrants) != 0 {
@@ -168,7 +169,7 @@ func TestConcurrentGrantPutAndDelete(t *testing.T) {
 	e := newTestEnv(t)
 	servers := []string{e.serverID("weather"), e.serverID("search"), e.serverID("internal-tools")}
 	for round := range 20 {
-		saID := e.createSA(fmt.Sprintf("ci-%d", round), RoleMember)
+		saID := e.createSA(fmt.Sprintf("ci-%d", round), api.RoleMember)
 		var wg sync.WaitGroup
 		for i := range 6 {
 			wg.Go(func() {
@@ -203,7 +204,7 @@ func TestGrantPutFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sa serviceAccountJSON
+	var sa api.ServiceAccount
 	res.want(http.StatusCreated).decode(&sa)
 	saID := sa.ID
 	weather := e.serverID("weather")
@@ -213,9 +214,9 @@ func TestGrantPutFaults(t *testing.T) {
 	}
 	// The grant was committed; repeating the PUT changes nothing and is
 	// therefore answered.
-	var got serverGrantJSON
+	var got api.ServerGrant
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "user"}).want(http.StatusOK).decode(&got)
-	if got.Role != AccessRoleUser {
+	if got.Role != api.ServerRoleUser {
 		t.Errorf("grant = %+v", got)
 	}
 	if _, err := e.owner.send(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "viewer"}); err == nil {
@@ -229,17 +230,17 @@ func TestGrantPutFaults(t *testing.T) {
 func TestCreateOnlyGrantPut(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	weather := e.serverID("weather")
 	createOnly := []string{"If-None-Match", "*"}
 
-	var first serverGrantJSON
+	var first api.ServerGrant
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "viewer"}, createOnly...).
 		want(http.StatusCreated).decode(&first)
 	e.clock.Advance(time.Minute)
 	e.owner.do(http.MethodPut, grantPath(saID, weather), map[string]any{"role": "admin"}, createOnly...).
 		wantError(http.StatusPreconditionFailed, "grant_exists", map[string]any{"service_account_id": saID, "server_id": weather})
-	var got serverGrantJSON
+	var got api.ServerGrant
 	e.owner.do(http.MethodGet, grantPath(saID, weather), nil).want(http.StatusOK).decode(&got)
 	assertGrant(t, got, first)
 
@@ -260,7 +261,7 @@ func TestCreateOnlyGrantPut(t *testing.T) {
 func TestCreateOnlyGrantPutIsIdempotent(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	search := e.serverID("search")
 	headers := []string{"If-None-Match", "*", "Idempotency-Key", "grant-1"}
 	first := e.owner.do(http.MethodPut, grantPath(saID, search), map[string]any{"role": "user"}, headers...).want(http.StatusCreated)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"time"
 
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
@@ -12,22 +13,18 @@ import (
 // server, found it discoverable (c.server, c.access).
 
 func (s *Server) getMe(c *call) (apiResponse, error) {
-	return ok(meJSON{Actor: toActorJSON(c.actor), Organizations: []organizationJSON{toOrganizationJSON(c.org)}}), nil
+	return ok(api.Me{Actor: toActorJSON(c.actor), Organizations: []api.Organization{toOrganizationJSON(c.org)}}), nil
 }
 
 func (s *Server) getOrganization(c *call) (apiResponse, error) {
 	return ok(toOrganizationJSON(c.org)), nil
 }
 
-type updateOrganizationRequest struct {
-	DefaultServerRole *string `json:"default_server_role"`
-}
-
 // updateOrganization changes the organization's default_server_role; every
 // request after it is evaluated with the new role, since each request reads
 // the organization afresh.
 func (s *Server) updateOrganization(c *call) (apiResponse, error) {
-	var req updateOrganizationRequest
+	var req api.UpdateOrganizationRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
@@ -66,21 +63,15 @@ func (s *Server) listServers(c *call) (apiResponse, error) {
 		}
 	}
 	servers, next := paginate(visible, p, func(srv MCPServer) string { return creationKey(srv.CreatedAt, srv.ID) })
-	list := serverListJSON{Servers: make([]serverJSON, 0, len(servers)), NextPageToken: next}
+	list := serverListJSON{Servers: make([]api.Server, 0, len(servers)), NextPageToken: next}
 	for _, srv := range servers {
 		list.Servers = append(list.Servers, s.toServerJSON(srv))
 	}
 	return ok(list), nil
 }
 
-type createServerRequest struct {
-	Name        string `json:"name"`
-	Slug        string `json:"slug"`
-	Description string `json:"description"`
-}
-
 func (s *Server) createServer(c *call) (apiResponse, error) {
-	var req createServerRequest
+	var req api.CreateServerRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
@@ -108,15 +99,8 @@ func (s *Server) getServer(c *call) (apiResponse, error) {
 	return ok(s.toServerJSON(c.server)), nil
 }
 
-type updateServerRequest struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	// Slug is decoded only to refuse it with a message that says why.
-	Slug *string `json:"slug"`
-}
-
 func (s *Server) updateServer(c *call) (apiResponse, error) {
-	var req updateServerRequest
+	var req api.UpdateServerRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
@@ -160,25 +144,18 @@ func (s *Server) listServiceAccounts(c *call) (apiResponse, error) {
 		return apiResponse{}, err
 	}
 	accounts, next := paginate(accounts, p, func(sa ServiceAccount) string { return creationKey(sa.CreatedAt, sa.ID) })
-	list := serviceAccountListJSON{ServiceAccounts: make([]serviceAccountJSON, 0, len(accounts)), NextPageToken: next}
+	list := serviceAccountListJSON{ServiceAccounts: make([]api.ServiceAccount, 0, len(accounts)), NextPageToken: next}
 	for _, sa := range accounts {
 		list.ServiceAccounts = append(list.ServiceAccounts, toServiceAccountJSON(sa))
 	}
 	return ok(list), nil
 }
 
-type createServiceAccountRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	Role        string `json:"role"`
-	CreateKey   bool   `json:"create_key"`
-}
-
 // initialKeyName names the key issued by "create_key": true.
 const initialKeyName = "initial"
 
 func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
-	var req createServiceAccountRequest
+	var req api.CreateServiceAccountRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
@@ -214,7 +191,7 @@ func (s *Server) createServiceAccount(c *call) (apiResponse, error) {
 	if err := c.store.CreateServiceAccount(sa, key); err != nil {
 		return apiResponse{}, err
 	}
-	account := createdServiceAccountJSON{serviceAccountJSON: toServiceAccountJSON(sa)}
+	account := api.CreatedServiceAccount{ServiceAccount: toServiceAccountJSON(sa)}
 	if key != nil {
 		keyJSON := toAPIKeyJSON(*key, ServiceAccountKeys(sa.ID), c.now)
 		keyJSON.Secret = secret
@@ -231,15 +208,8 @@ func (s *Server) getServiceAccount(c *call) (apiResponse, error) {
 	return ok(toServiceAccountJSON(sa)), nil
 }
 
-type updateServiceAccountRequest struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	Role        *string `json:"role"`
-	Disabled    *bool   `json:"disabled"`
-}
-
 func (s *Server) updateServiceAccount(c *call) (apiResponse, error) {
-	var req updateServiceAccountRequest
+	var req api.UpdateServiceAccountRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}
@@ -292,7 +262,7 @@ func serviceAccountKeysOf(c *call) (KeyOwner, error) { return ServiceAccountKeys
 
 // personalKeysOf refuses a service account: personal keys belong to users.
 func personalKeysOf(c *call) (KeyOwner, error) {
-	if c.actor.Type != ActorUser {
+	if c.actor.Type != api.ActorUser {
 		return KeyOwner{}, errPersonalKeysOfServiceAccount
 	}
 	return PersonalKeys(c.actor.ID), nil
@@ -313,18 +283,12 @@ func (s *Server) listAPIKeys(of keysOf) handler {
 			return apiResponse{}, err
 		}
 		keys, next := paginate(keys, p, func(k APIKey) string { return creationKey(k.CreatedAt, k.ID) })
-		list := apiKeyListJSON{APIKeys: make([]apiKeyJSON, 0, len(keys)), NextPageToken: next}
+		list := apiKeyListJSON{APIKeys: make([]api.APIKey, 0, len(keys)), NextPageToken: next}
 		for _, k := range keys {
 			list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, owner, c.now))
 		}
 		return ok(list), nil
 	}
-}
-
-type createAPIKeyRequest struct {
-	Name       string  `json:"name"`
-	ExpiresAt  *string `json:"expires_at"`
-	TTLSeconds *int64  `json:"ttl_seconds"`
 }
 
 func (s *Server) createAPIKey(of keysOf) handler {
@@ -333,7 +297,7 @@ func (s *Server) createAPIKey(of keysOf) handler {
 		if err != nil {
 			return apiResponse{}, err
 		}
-		var req createAPIKeyRequest
+		var req api.CreateAPIKeyRequest
 		if err := c.decode(&req); err != nil {
 			return apiResponse{}, err
 		}
@@ -379,11 +343,6 @@ func (s *Server) getAPIKey(of keysOf) handler {
 	}
 }
 
-type updateAPIKeyRequest struct {
-	Name      *string `json:"name"`
-	ExpiresAt *string `json:"expires_at"`
-}
-
 // updateAPIKey renames a key or brings its expiry forward: a key's life can
 // be shortened (a grace period for a replaced key), never extended.
 func (s *Server) updateAPIKey(of keysOf) handler {
@@ -392,7 +351,7 @@ func (s *Server) updateAPIKey(of keysOf) handler {
 		if err != nil {
 			return apiResponse{}, err
 		}
-		var req updateAPIKeyRequest
+		var req api.UpdateAPIKeyRequest
 		if err := c.decode(&req); err != nil {
 			return apiResponse{}, err
 		}
@@ -454,18 +413,11 @@ func (s *Server) listServerGrants(c *call) (apiResponse, error) {
 		}
 	}
 	grants, next := paginate(visible, p, func(g Grant) string { return g.ServerID })
-	list := serverGrantListJSON{ServerGrants: make([]serverGrantJSON, 0, len(grants)), NextPageToken: next}
+	list := serverGrantListJSON{ServerGrants: make([]api.ServerGrant, 0, len(grants)), NextPageToken: next}
 	for _, g := range grants {
 		list.ServerGrants = append(list.ServerGrants, toServerGrantJSON(g))
 	}
 	return ok(list), nil
-}
-
-type putServerGrantRequest struct {
-	Role string `json:"role"`
-	// Capabilities is a pointer so that an empty list, which is refused,
-	// differs from an absent one, which means all capabilities.
-	Capabilities *[]string `json:"capabilities"`
 }
 
 func (s *Server) putServerGrant(c *call) (apiResponse, error) {
@@ -473,7 +425,7 @@ func (s *Server) putServerGrant(c *call) (apiResponse, error) {
 	if err != nil {
 		return apiResponse{}, err
 	}
-	var req putServerGrantRequest
+	var req api.PutServerGrantRequest
 	if err := c.decode(&req); err != nil {
 		return apiResponse{}, err
 	}

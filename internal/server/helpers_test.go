@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"strings"
@@ -55,15 +56,15 @@ const saCollection = "/api/v0/organizations/current/service-accounts"
 // createSA creates a service account as the owner and returns its id.
 func (e *testEnv) createSA(name string, role Role) string {
 	e.t.Helper()
-	var sa serviceAccountJSON
+	var sa api.ServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": name, "role": role}).want(http.StatusCreated).decode(&sa)
 	return sa.ID
 }
 
 // createKey creates a key as the owner and returns the key as created.
-func (e *testEnv) createKey(saID, name string) apiKeyJSON {
+func (e *testEnv) createKey(saID, name string) api.APIKey {
 	e.t.Helper()
-	var key apiKeyJSON
+	var key api.APIKey
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": name}).want(http.StatusCreated).decode(&key)
 	return key
 }
@@ -72,7 +73,7 @@ func (e *testEnv) createKey(saID, name string) apiKeyJSON {
 // service account with that role and a key of its own.
 func (e *testEnv) actor(role Role) *apiClient {
 	e.t.Helper()
-	if role == RoleOwner {
+	if role == api.RoleOwner {
 		return e.owner
 	}
 	return e.namedActor("actor-"+string(role), role)
@@ -107,7 +108,7 @@ func (e *testEnv) serverID(slug string) string {
 }
 
 // grant puts a grant as the owner; no capabilities means the default, all.
-func (e *testEnv) grant(saID, serverID string, role AccessRole, capabilities ...Capability) serverGrantJSON {
+func (e *testEnv) grant(saID, serverID string, role AccessRole, capabilities ...Capability) api.ServerGrant {
 	e.t.Helper()
 	body := map[string]any{"role": role}
 	if len(capabilities) > 0 {
@@ -117,7 +118,7 @@ func (e *testEnv) grant(saID, serverID string, role AccessRole, capabilities ...
 	if res.status != http.StatusCreated {
 		res.want(http.StatusOK)
 	}
-	var g serverGrantJSON
+	var g api.ServerGrant
 	res.decode(&g)
 	return g
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,7 +14,7 @@ import (
 
 func TestIdempotentReplay(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	path := saPath(saID, "/api-keys")
 	body := map[string]any{"name": "primary"}
 
@@ -41,7 +42,7 @@ func TestIdempotentReplay(t *testing.T) {
 		wantError(http.StatusConflict, "idempotency_key_reused", nil)
 
 	// Another actor's identical key is a different request.
-	admin := e.actor(RoleAdmin)
+	admin := e.actor(api.RoleAdmin)
 	other := admin.do(http.MethodPost, path, body, "Idempotency-Key", "create-primary").want(http.StatusCreated)
 	if other.header.Get("Idempotent-Replayed") != "" || string(other.body) == string(first.body) {
 		t.Error("an idempotency key was shared across actors")
@@ -56,16 +57,16 @@ func TestIdempotentReplay(t *testing.T) {
 	}
 }
 
-func decodeKey(t *testing.T, res response) apiKeyJSON {
+func decodeKey(t *testing.T, res response) api.APIKey {
 	t.Helper()
-	var key apiKeyJSON
+	var key api.APIKey
 	res.decode(&key)
 	return key
 }
 
 func TestIdempotencyStoresOnlySuccesses(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	first := e.createKey(saID, "a")
 	e.createKey(saID, "b")
 	path := saPath(saID, "/api-keys")
@@ -83,7 +84,7 @@ func TestIdempotentServiceAccountWithKey(t *testing.T) {
 	body := map[string]any{"name": "ui", "create_key": true}
 	first := e.owner.do(http.MethodPost, saCollection, body, "Idempotency-Key", "ui-1").want(http.StatusCreated)
 	replay := e.owner.do(http.MethodPost, saCollection, body, "Idempotency-Key", "ui-1").want(http.StatusCreated)
-	var a, b createdServiceAccountJSON
+	var a, b api.CreatedServiceAccount
 	first.decode(&a)
 	replay.decode(&b)
 	if a.APIKey == nil || b.APIKey == nil || a.APIKey.Secret != b.APIKey.Secret || a.ID != b.ID {
@@ -93,7 +94,7 @@ func TestIdempotentServiceAccountWithKey(t *testing.T) {
 
 func TestConcurrentIdempotentRequestsExecuteOnce(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	const n = 20
 	responses := make([]response, n)
 	var wg sync.WaitGroup
@@ -123,7 +124,7 @@ func TestConcurrentIdempotentRequestsExecuteOnce(t *testing.T) {
 // keys only inside a hash, and stored responses only encrypted.
 func TestStoreHoldsNoPlaintext(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	idempotencyKey := "idem-7f3a9c"
 	withKey := decodeKey(t, e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "a"}, "Idempotency-Key", idempotencyKey).
 		want(http.StatusCreated))

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,14 +13,14 @@ import (
 // how a replaced key gets its grace period.
 func TestPatchKeyExpiryOnlyBringsItForward(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	never := e.createKey(saID, "never-expires")
 	path := keyPath(saID, never.ID)
-	var got apiKeyJSON
+	var got api.APIKey
 
 	// A key without an expiry may be given any future one.
 	e.owner.do(http.MethodPatch, path, map[string]any{"expires_at": "2030-01-03T00:00:00Z"}).want(http.StatusOK).decode(&got)
-	if deref(got.ExpiresAt) != "2030-01-03T00:00:00Z" || got.Status != KeyActive {
+	if deref(got.ExpiresAt) != "2030-01-03T00:00:00Z" || got.Status != api.KeyStatusActive {
 		t.Fatalf("after setting an expiry: %+v (expires %s)", got, deref(got.ExpiresAt))
 	}
 
@@ -54,7 +55,7 @@ func TestPatchKeyExpiryOnlyBringsItForward(t *testing.T) {
 			if msg := res.wantError(http.StatusBadRequest, "invalid_request", map[string]any{"field": "expires_at"}).Error.Message; !strings.Contains(msg, tc.message) {
 				t.Errorf("message lacks %q: %s", tc.message, msg)
 			}
-			var after apiKeyJSON
+			var after api.APIKey
 			e.owner.do(http.MethodGet, path, nil).want(http.StatusOK).decode(&after)
 			if deref(after.ExpiresAt) != "2030-01-02T18:00:00Z" || after.Name != "never-expires" {
 				t.Errorf("a refused PATCH changed the key: %+v (expires %s)", after, deref(after.ExpiresAt))
@@ -68,7 +69,7 @@ func TestPatchKeyExpiryOnlyBringsItForward(t *testing.T) {
 	e.clock.Set(time.Date(2030, 1, 2, 18, 0, 0, 0, time.UTC))
 	client.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusUnauthorized, "unauthenticated", nil)
 	e.owner.do(http.MethodGet, path, nil).want(http.StatusOK).decode(&got)
-	if got.Status != KeyExpired {
+	if got.Status != api.KeyStatusExpired {
 		t.Errorf("status = %s, want expired", got.Status)
 	}
 }
@@ -77,7 +78,7 @@ func TestPatchKeyExpiryOnlyBringsItForward(t *testing.T) {
 // authenticates until it expires.
 func TestShortenedKeyCountsTowardTheLimitUntilItExpires(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	retiring := e.createKey(saID, "retiring")
 	e.createKey(saID, "current")
 	e.owner.do(http.MethodPatch, keyPath(saID, retiring.ID), map[string]any{"expires_at": "2030-01-02T16:04:05Z"}).want(http.StatusOK)
@@ -92,7 +93,7 @@ func TestShortenedKeyCountsTowardTheLimitUntilItExpires(t *testing.T) {
 // ends revoked, with its revoked_at and an expiry no later than asked.
 func TestPatchKeyExpiryRacingRevoke(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	for round := range 20 {
 		key := e.createKey(saID, "racer")
 		var wg sync.WaitGroup
@@ -101,9 +102,9 @@ func TestPatchKeyExpiryRacingRevoke(t *testing.T) {
 		})
 		wg.Go(func() { e.owner.do(http.MethodDelete, keyPath(saID, key.ID), nil).want(http.StatusOK) })
 		wg.Wait()
-		var got apiKeyJSON
+		var got api.APIKey
 		e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).want(http.StatusOK).decode(&got)
-		if got.Status != KeyRevoked || got.RevokedAt == nil || deref(got.ExpiresAt) != "2030-01-02T16:00:00Z" {
+		if got.Status != api.KeyStatusRevoked || got.RevokedAt == nil || deref(got.ExpiresAt) != "2030-01-02T16:00:00Z" {
 			t.Fatalf("round %d: key = %+v (expires %s, revoked %s)", round, got, deref(got.ExpiresAt), deref(got.RevokedAt))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -115,7 +116,7 @@ func TestHeaderLimit(t *testing.T) {
 func TestLengthLimits(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("target", RoleMember)
+	saID := e.createSA("target", api.RoleMember)
 	keyID := e.createKey(saID, "k").ID
 	weather := e.serverID("weather")
 	repeat := strings.Repeat

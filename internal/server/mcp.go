@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -65,13 +66,13 @@ func withMCPServer(r *http.Request, srv *mcp.Server) *http.Request {
 // its capability, so that initialize advertises exactly those.
 func newMCPServer(srv MCPServer, capabilities CapabilitySet) *mcp.Server {
 	advertised := &mcp.ServerCapabilities{}
-	if capabilities.Has(CapabilityTools) {
+	if capabilities.Has(api.CapabilityTools) {
 		advertised.Tools = &mcp.ToolCapabilities{}
 	}
-	if capabilities.Has(CapabilityResources) {
+	if capabilities.Has(api.CapabilityResources) {
 		advertised.Resources = &mcp.ResourceCapabilities{}
 	}
-	if capabilities.Has(CapabilityPrompts) {
+	if capabilities.Has(api.CapabilityPrompts) {
 		advertised.Prompts = &mcp.PromptCapabilities{}
 	}
 	server := mcp.NewServer(&mcp.Implementation{Name: srv.Slug, Title: srv.Name, Version: mcpServerVersion}, &mcp.ServerOptions{

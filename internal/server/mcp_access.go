@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 
@@ -54,7 +55,7 @@ var errCrossOrigin = &apiError{
 // errBatch refuses a JSON array of messages.
 var errBatch = &apiError{
 	status:  http.StatusBadRequest,
-	code:    "invalid_request",
+	code:    api.CodeInvalidRequest,
 	message: "invalid request: batches are not supported (MCP 2025-06-18 removed them); send one JSON-RPC message per POST",
 }
 
@@ -95,7 +96,7 @@ func refuseDuplicateMembers(body []byte) error {
 	}
 	return &apiError{
 		status:  http.StatusBadRequest,
-		code:    "invalid_request",
+		code:    api.CodeInvalidRequest,
 		message: fmt.Sprintf("invalid request: the member %s appears more than once; send each member once", syntaxErr.JSONPointer),
 		details: map[string]any{"member": string(syntaxErr.JSONPointer)},
 	}

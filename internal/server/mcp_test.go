@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"sync"
@@ -182,8 +183,8 @@ func TestMCPGoSDKRefusedCapability(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	weather := e.serverID("weather")
-	member := e.actor(RoleMember)
-	e.grant(member.saID, weather, AccessRoleUser, CapabilityTools)
+	member := e.actor(api.RoleMember)
+	e.grant(member.saID, weather, api.ServerRoleUser, api.CapabilityTools)
 	session := e.mcpClient(member.key, weather).mustConnect()
 
 	if caps := session.InitializeResult().Capabilities; caps.Tools == nil || caps.Resources != nil || caps.Prompts != nil {
@@ -210,8 +211,8 @@ func TestMCPGoSDKAccessChangesMidSession(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	weather := e.serverID("weather")
-	member := e.actor(RoleMember)
-	e.grant(member.saID, weather, AccessRoleUser)
+	member := e.actor(api.RoleMember)
+	e.grant(member.saID, weather, api.ServerRoleUser)
 	keyID := e.keyIDOf(member)
 	client := e.mcpClient(member.key, weather)
 	session := client.mustConnect()
@@ -223,16 +224,16 @@ func TestMCPGoSDKAccessChangesMidSession(t *testing.T) {
 		t.Fatalf("echo: %v", err)
 	}
 
-	e.grant(member.saID, weather, AccessRoleUser, CapabilityResources)
+	e.grant(member.saID, weather, api.ServerRoleUser, api.CapabilityResources)
 	wantMCPError(t, echo(), -33403, "tools/call requires the tools capability", "capability")
 	if _, err := session.ReadResource(ctx, &mcp.ReadResourceParams{URI: "horizon://weather/readme"}); err != nil {
 		t.Errorf("resources/read with the narrowed grant: %v", err)
 	}
 
-	e.grant(member.saID, weather, AccessRoleViewer)
+	e.grant(member.saID, weather, api.ServerRoleViewer)
 	wantMCPError(t, echo(), -33403, "requires server role user or higher; the caller has server role viewer on this server (from its server grant)", "server_role")
 
-	e.grant(member.saID, weather, AccessRoleUser)
+	e.grant(member.saID, weather, api.ServerRoleUser)
 	e.owner.do(http.MethodPatch, saPath(member.saID), map[string]any{"disabled": true}).want(http.StatusOK)
 	wantMCPError(t, echo(), -33401, "disabled", "unauthenticated")
 	e.owner.do(http.MethodPatch, saPath(member.saID), map[string]any{"disabled": false}).want(http.StatusOK)
@@ -263,10 +264,10 @@ func TestMCPGoSDKConnectRefusals(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	weather := e.serverID("weather")
-	member, viewer := e.actor(RoleMember), e.actor(RoleViewer)
-	e.grant(viewer.saID, weather, AccessRoleUser)
-	grantedViewer := e.namedActor("granted-viewer", RoleMember)
-	e.grant(grantedViewer.saID, weather, AccessRoleViewer)
+	member, viewer := e.actor(api.RoleMember), e.actor(api.RoleViewer)
+	e.grant(viewer.saID, weather, api.ServerRoleUser)
+	grantedViewer := e.namedActor("granted-viewer", api.RoleMember)
+	e.grant(grantedViewer.saID, weather, api.ServerRoleViewer)
 
 	tests := []struct {
 		name     string
@@ -303,9 +304,9 @@ func TestMCPGoSDKConnectRefusals(t *testing.T) {
 func TestMCPRecordsLastUsed(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, WithDefaultServerRole("user"))
-	member := e.actor(RoleMember)
+	member := e.actor(api.RoleMember)
 	e.mcpClient(member.key, e.serverID("weather")).mustConnect()
-	var got apiKeyJSON
+	var got api.APIKey
 	e.owner.do(http.MethodGet, keyPath(member.saID, e.keyIDOf(member)), nil).want(http.StatusOK).decode(&got)
 	if deref(got.LastUsedAt) != "2030-01-02T15:04:05Z" {
 		t.Errorf("last_used_at = %s after an MCP session", deref(got.LastUsedAt))
@@ -376,8 +377,8 @@ func TestMCPRefusalsOnTheWire(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	weather := e.serverID("weather")
-	member := e.actor(RoleMember)
-	e.grant(member.saID, weather, AccessRoleUser, CapabilityTools)
+	member := e.actor(api.RoleMember)
+	e.grant(member.saID, weather, api.ServerRoleUser, api.CapabilityTools)
 
 	res := member.mcpPost(weather, `{"jsonrpc":"2.0","id":"r1","method":"resources/list"}`)
 	reply := res.wantRPCError(http.StatusOK, -33403,
@@ -398,7 +399,7 @@ func TestMCPRefusalsOnTheWire(t *testing.T) {
 	if string(reply.ID) != "3" {
 		t.Errorf("401 with id %s, want 3", reply.ID)
 	}
-	reply = e.namedActor("ungranted", RoleMember).mcpPost(weather, `{"jsonrpc":"2.0","id":4,"method":"ping"}`).
+	reply = e.namedActor("ungranted", api.RoleMember).mcpPost(weather, `{"jsonrpc":"2.0","id":4,"method":"ping"}`).
 		wantRPCError(http.StatusNotFound, -33404, map[string]any{"reason": "not_found", "resource": "server"})
 	if string(reply.ID) != "4" {
 		t.Errorf("404 with id %s, want 4", reply.ID)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"maps"
 	"slices"
 	"sync"
@@ -127,10 +128,10 @@ func (m *memoryStore) ResolveAPIKey(secretHash [32]byte) (APIKey, Actor, error) 
 	}
 	key := m.keys[id]
 	if user, ok := m.users[key.OwnerID]; ok {
-		return key, Actor{ID: user.ID, Type: ActorUser, Name: user.Name, Role: user.Role, OrganizationID: user.OrganizationID}, nil
+		return key, Actor{ID: user.ID, Type: api.ActorUser, Name: user.Name, Role: user.Role, OrganizationID: user.OrganizationID}, nil
 	}
 	if sa, ok := m.serviceAccounts[key.OwnerID]; ok {
-		return key, Actor{ID: sa.ID, Type: ActorServiceAccount, Name: sa.Name, Role: sa.Role, OrganizationID: sa.OrganizationID, Disabled: sa.Disabled}, nil
+		return key, Actor{ID: sa.ID, Type: api.ActorServiceAccount, Name: sa.Name, Role: sa.Role, OrganizationID: sa.OrganizationID, Disabled: sa.Disabled}, nil
 	}
 	return APIKey{}, Actor{}, &NotFoundError{Resource: resourceServiceAccount}
 }
@@ -246,7 +247,7 @@ func (m *memoryStore) CreateAPIKey(owner KeyOwner, key APIKey) error {
 	}
 	var active []APIKey
 	for _, existing := range m.ownedKeys(owner.ID) {
-		if existing.Status(key.CreatedAt) == KeyActive {
+		if existing.Status(key.CreatedAt) == api.KeyStatusActive {
 			active = append(active, existing)
 		}
 	}
@@ -520,7 +521,7 @@ func (m *memoryStore) serviceAccount(orgID, id string) (ServiceAccount, error) {
 
 // keyOwner checks that owner exists in the organization.
 func (m *memoryStore) keyOwner(orgID string, owner KeyOwner) error {
-	if owner.Type == ActorUser {
+	if owner.Type == api.ActorUser {
 		if user, ok := m.users[owner.ID]; !ok || user.OrganizationID != orgID {
 			return &NotFoundError{Resource: resourceUser}
 		}

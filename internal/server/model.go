@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"time"
 )
@@ -9,43 +10,11 @@ import (
 // Role is an actor's role in its organization: viewer < member < admin < owner.
 type Role string
 
-// The organization roles, lowest first.
-const (
-	RoleViewer Role = "viewer"
-	RoleMember Role = "member"
-	RoleAdmin  Role = "admin"
-	RoleOwner  Role = "owner"
-)
-
 // ActorType says whether an actor is a user or a service account.
 type ActorType string
 
-// The kinds of actor that can hold API keys.
-const (
-	ActorUser           ActorType = "user"
-	ActorServiceAccount ActorType = "service_account"
-)
-
 // KeyStatus is an API key's state, computed when the key is read.
 type KeyStatus string
-
-// The states of an API key.
-const (
-	KeyActive  KeyStatus = "active"
-	KeyExpired KeyStatus = "expired"
-	KeyRevoked KeyStatus = "revoked"
-)
-
-// MaxActiveKeysPerServiceAccount is how many keys a service account may hold
-// that are neither revoked nor expired: two, so a key can be rotated without
-// downtime.
-const MaxActiveKeysPerServiceAccount = 2
-
-// MaxActivePersonalKeysPerUser is how many personal keys a user may hold that
-// are neither revoked nor expired: one per laptop, CI runner or tool a person
-// uses, with room to rotate each, and few enough that a forgotten key stands
-// out.
-const MaxActivePersonalKeysPerUser = 10
 
 // KeyOwner is who holds an API key: a service account, or a user, whose keys
 // are personal keys.
@@ -55,48 +24,28 @@ type KeyOwner struct {
 }
 
 // ServiceAccountKeys names the keys of a service account.
-func ServiceAccountKeys(id string) KeyOwner { return KeyOwner{Type: ActorServiceAccount, ID: id} }
+func ServiceAccountKeys(id string) KeyOwner { return KeyOwner{Type: api.ActorServiceAccount, ID: id} }
 
 // PersonalKeys names the personal keys of a user.
-func PersonalKeys(userID string) KeyOwner { return KeyOwner{Type: ActorUser, ID: userID} }
+func PersonalKeys(userID string) KeyOwner { return KeyOwner{Type: api.ActorUser, ID: userID} }
 
 // activeKeyLimit is how many active keys the owner may hold.
 func (o KeyOwner) activeKeyLimit() int {
-	if o.Type == ActorUser {
-		return MaxActivePersonalKeysPerUser
+	if o.Type == api.ActorUser {
+		return api.MaxActivePersonalKeysPerUser
 	}
-	return MaxActiveKeysPerServiceAccount
+	return api.MaxActiveKeysPerServiceAccount
 }
 
 // AccessRole is an actor's role on one server: none < viewer < user < admin.
 type AccessRole string
 
-// The server roles, lowest first. A grant holds viewer, user or admin; an
-// organization's default is none, viewer or user.
-const (
-	// AccessRoleNone hides the server: it answers 404.
-	AccessRoleNone AccessRole = "none"
-	// AccessRoleViewer may discover the server.
-	AccessRoleViewer AccessRole = "viewer"
-	// AccessRoleUser may also call its MCP endpoint.
-	AccessRoleUser AccessRole = "user"
-	// AccessRoleAdmin may also manage it.
-	AccessRoleAdmin AccessRole = "admin"
-)
-
 // Capability is an MCP capability that a grant may allow.
 type Capability string
 
-// The MCP capabilities, in the order the API lists them.
-const (
-	CapabilityTools     Capability = "tools"
-	CapabilityResources Capability = "resources"
-	CapabilityPrompts   Capability = "prompts"
-)
-
 // capabilityOrder fixes each capability's bit in a CapabilitySet and the
 // order in which sets are listed.
-var capabilityOrder = [...]Capability{CapabilityTools, CapabilityResources, CapabilityPrompts}
+var capabilityOrder = [...]Capability{api.CapabilityTools, api.CapabilityResources, api.CapabilityPrompts}
 
 // CapabilitySet is a set of capabilities. As a value it is comparable and
 // copies safely, and it cannot hold a duplicate.
@@ -118,11 +67,11 @@ func (c Capability) bit() CapabilitySet {
 func (s CapabilitySet) Has(c Capability) bool { return c.bit() != 0 && s&c.bit() != 0 }
 
 // List returns the set's capabilities in the order tools, resources, prompts.
-func (s CapabilitySet) List() []Capability {
-	list := []Capability{}
+func (s CapabilitySet) List() []string {
+	list := []string{}
 	for _, c := range capabilityOrder {
 		if s.Has(c) {
-			list = append(list, c)
+			list = append(list, string(c))
 		}
 	}
 	return list
@@ -130,14 +79,10 @@ func (s CapabilitySet) List() []Capability {
 
 // String lists the set's capabilities, comma-separated, for messages.
 func (s CapabilitySet) String() string {
-	names := make([]string, 0, len(capabilityOrder))
-	for _, c := range s.List() {
-		names = append(names, string(c))
-	}
-	if len(names) == 0 {
+	if s == 0 {
 		return "none"
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(s.List(), ", ")
 }
 
 // OrganizationPatch lists the fields of an organization to change; nil fields
@@ -225,11 +170,11 @@ type APIKey struct {
 func (k APIKey) Status(now time.Time) KeyStatus {
 	switch {
 	case !k.RevokedAt.IsZero():
-		return KeyRevoked
+		return api.KeyStatusRevoked
 	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
-		return KeyExpired
+		return api.KeyStatusExpired
 	default:
-		return KeyActive
+		return api.KeyStatusActive
 	}
 }
 

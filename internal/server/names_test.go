@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestServerNameLookalikes(t *testing.T) {
 	search, weather := serverCollection+"/"+e.serverID("search"), serverCollection+"/"+e.serverID("weather")
 	e.owner.do(http.MethodPatch, search, map[string]any{"name": "W\u0435ather"}).
 		wantError(http.StatusConflict, "name_conflict", map[string]any{"field": "name"})
-	var renamed serverJSON
+	var renamed api.Server
 	e.owner.do(http.MethodPatch, weather, map[string]any{"name": " WEATHER "}).want(http.StatusOK).decode(&renamed)
 	if renamed.Name != "WEATHER" {
 		t.Errorf("renamed to %q, want WEATHER", renamed.Name)
@@ -39,7 +40,7 @@ func TestServerNameLookalikes(t *testing.T) {
 func TestNamesAreStoredNormalized(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	var srv serverJSON
+	var srv api.Server
 	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": "  Cafe\u0301 ", "slug": "cafe"}).want(http.StatusCreated).decode(&srv)
 	if srv.Name != "Caf\u00e9" {
 		t.Errorf("server name %q, want %q", srv.Name, "Caf\u00e9")
@@ -47,7 +48,7 @@ func TestNamesAreStoredNormalized(t *testing.T) {
 	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": "Caf\u00e9", "slug": "cafe-2"}).
 		wantError(http.StatusConflict, "name_conflict", map[string]any{"field": "name"})
 
-	var sa serviceAccountJSON
+	var sa api.ServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": " ci-deployer\t"}).want(http.StatusCreated).decode(&sa)
 	if sa.Name != "ci-deployer" {
 		t.Errorf("service account name %q, want ci-deployer", sa.Name)
@@ -78,7 +79,7 @@ func TestNamesMustBeUTF8(t *testing.T) {
 func TestServiceAccountNameLookalikes(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	first := e.createSA("ci-deployer", RoleViewer)
+	first := e.createSA("ci-deployer", api.RoleViewer)
 	for _, name := range []string{"CI-Deployer", "ci-dep1oyer", "ci-depl0yer", " ci-deployer"} {
 		res := e.owner.do(http.MethodPost, saCollection, map[string]any{"name": name}).
 			wantError(http.StatusConflict, "name_conflict", map[string]any{"field": "name"})
@@ -86,10 +87,10 @@ func TestServiceAccountNameLookalikes(t *testing.T) {
 			t.Errorf("%q: message %q does not name ci-deployer", name, res.Error.Message)
 		}
 	}
-	second := e.createSA("ci-reader", RoleViewer)
+	second := e.createSA("ci-reader", api.RoleViewer)
 	e.owner.do(http.MethodPatch, saPath(second), map[string]any{"name": "CI-DEPLOYER"}).
 		wantError(http.StatusConflict, "name_conflict", map[string]any{"field": "name"})
-	var renamed serviceAccountJSON
+	var renamed api.ServiceAccount
 	e.owner.do(http.MethodPatch, saPath(first), map[string]any{"name": "CI-Deployer"}).want(http.StatusOK).decode(&renamed)
 	if renamed.Name != "CI-Deployer" {
 		t.Errorf("renamed to %q", renamed.Name)

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"slices"
 	"strings"
@@ -70,16 +71,16 @@ func (e *testEnv) walk(path, field, idField string, limit int) []string {
 // returns the whole list with no next_page_token, as before pagination.
 func TestListPagination(t *testing.T) {
 	e := newTestEnv(t)
-	saID := e.createSA("paged", RoleMember)
+	saID := e.createSA("paged", api.RoleMember)
 	for i := range 4 {
-		e.createSA(fmt.Sprintf("sa-%d", i), RoleViewer)
+		e.createSA(fmt.Sprintf("sa-%d", i), api.RoleViewer)
 		e.createServer(fmt.Sprintf("Server %d", i), fmt.Sprintf("server-%d", i))
 		e.clock.Advance(time.Second)
 	}
 	var servers serverListJSON
 	e.owner.do(http.MethodGet, serverCollection, nil).want(http.StatusOK).decode(&servers)
 	for i, srv := range servers.Servers {
-		e.grant(saID, srv.ID, AccessRoleUser)
+		e.grant(saID, srv.ID, api.ServerRoleUser)
 		if i < 2 {
 			key := e.createKey(saID, fmt.Sprintf("key-%d", i))
 			e.owner.do(http.MethodDelete, keyPath(saID, key.ID), nil).want(http.StatusOK)
@@ -121,7 +122,7 @@ func TestListPaginationSurvivesDeletes(t *testing.T) {
 	e := newTestEnv(t)
 	var ids []string
 	for i := range 5 {
-		ids = append(ids, e.createSA(fmt.Sprintf("sa-%d", i), RoleViewer))
+		ids = append(ids, e.createSA(fmt.Sprintf("sa-%d", i), api.RoleViewer))
 		e.clock.Advance(time.Second)
 	}
 	first := e.listPage(saCollection, "service_accounts", "id", "limit=2")

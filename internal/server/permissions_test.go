@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"testing"
 )
@@ -11,7 +12,7 @@ import (
 // accounts; the owner is the bootstrap user.
 type statuses [4]int
 
-var permissionRoles = [4]Role{RoleViewer, RoleMember, RoleAdmin, RoleOwner}
+var permissionRoles = [4]Role{api.RoleViewer, api.RoleMember, api.RoleAdmin, api.RoleOwner}
 
 // accessScenario is what the service-account actors hold on the target
 // server: a grant, or nothing and the organization's default_server_role.
@@ -33,13 +34,13 @@ var accessScenarios = []struct {
 	grantRole    AccessRole // empty: no grant
 	capabilities []Capability
 }{
-	{noGrant, AccessRoleNone, "", nil},
-	{viewerGrant, AccessRoleNone, AccessRoleViewer, nil},
-	{userGrant, AccessRoleNone, AccessRoleUser, nil},
-	{userToolsOnly, AccessRoleNone, AccessRoleUser, []Capability{CapabilityTools}},
-	{adminPrompts, AccessRoleNone, AccessRoleAdmin, []Capability{CapabilityPrompts}},
-	{defaultViewer, AccessRoleViewer, "", nil},
-	{defaultUser, AccessRoleUser, "", nil},
+	{noGrant, api.ServerRoleNone, "", nil},
+	{viewerGrant, api.ServerRoleNone, api.ServerRoleViewer, nil},
+	{userGrant, api.ServerRoleNone, api.ServerRoleUser, nil},
+	{userToolsOnly, api.ServerRoleNone, api.ServerRoleUser, []Capability{api.CapabilityTools}},
+	{adminPrompts, api.ServerRoleNone, api.ServerRoleAdmin, []Capability{api.CapabilityPrompts}},
+	{defaultViewer, api.ServerRoleViewer, "", nil},
+	{defaultUser, api.ServerRoleUser, "", nil},
 }
 
 // everywhere is the expectation of an operation that no grant affects.
@@ -67,7 +68,9 @@ func (f *permissionFixture) unique(prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, f.created)
 }
 
-func (f *permissionFixture) newTarget() string { return f.e.createSA(f.unique("target"), RoleViewer) }
+func (f *permissionFixture) newTarget() string {
+	return f.e.createSA(f.unique("target"), api.RoleViewer)
+}
 
 type permissionOperation struct {
 	name string
@@ -79,7 +82,7 @@ type permissionOperation struct {
 }
 
 // personalKeysRefusal is the 403 of a service account on /me/api-keys.
-var personalKeysRefusal = map[string]any{"actor_type": ActorServiceAccount, "required_actor_type": ActorUser}
+var personalKeysRefusal = map[string]any{"actor_type": api.ActorServiceAccount, "required_actor_type": api.ActorUser}
 
 func mcpOperation(method string, params any, want map[accessScenario]statuses) permissionOperation {
 	return permissionOperation{name: "MCP " + method, mcp: true, want: want, run: func(f *permissionFixture, c *apiClient) response {
@@ -95,7 +98,7 @@ var permissionOperations = []permissionOperation{
 	}},
 	{name: "change organization settings", want: everywhere(statuses{403, 403, 200, 200}), run: func(f *permissionFixture, c *apiClient) response {
 		// The scenario's own default_server_role again, so the fixture stays as it is.
-		var org organizationJSON
+		var org api.Organization
 		f.e.owner.do(http.MethodGet, "/api/v0/organizations/current", nil).want(http.StatusOK).decode(&org)
 		return c.do(http.MethodPatch, "/api/v0/organizations/current", map[string]any{"default_server_role": org.DefaultServerRole})
 	}},
@@ -187,7 +190,7 @@ var permissionOperations = []permissionOperation{
 	}},
 	{name: "delete grant", run: func(f *permissionFixture, c *apiClient) response {
 		sa := f.newTarget()
-		f.e.grant(sa, f.server, AccessRoleViewer)
+		f.e.grant(sa, f.server, api.ServerRoleViewer)
 		return c.do(http.MethodDelete, grantPath(sa, f.server), nil)
 	}, want: map[accessScenario]statuses{
 		noGrant:       {404, 404, 204, 204},
@@ -261,12 +264,12 @@ func TestPermissions(t *testing.T) {
 			f := &permissionFixture{e: e, server: e.serverID("weather")}
 			for i, role := range permissionRoles {
 				f.actors[i] = e.actor(role)
-				if sc.grantRole != "" && role != RoleOwner {
+				if sc.grantRole != "" && role != api.RoleOwner {
 					e.grant(f.actors[i].saID, f.server, sc.grantRole, sc.capabilities...)
 				}
 			}
-			f.subject = e.createSA("subject", RoleMember)
-			e.grant(f.subject, f.server, AccessRoleViewer)
+			f.subject = e.createSA("subject", api.RoleMember)
+			e.grant(f.subject, f.server, api.ServerRoleViewer)
 			e.createKey(f.subject, "k")
 
 			for _, op := range permissionOperations {
@@ -290,7 +293,7 @@ func TestPermissions(t *testing.T) {
 						case want[i] == http.StatusForbidden && op.refusal != nil:
 							res.wantError(want[i], "permission_denied", op.refusal)
 						case want[i] == http.StatusForbidden:
-							res.wantError(want[i], "permission_denied", map[string]any{"actor_role": role, "required_role": RoleAdmin})
+							res.wantError(want[i], "permission_denied", map[string]any{"actor_role": role, "required_role": api.RoleAdmin})
 						default:
 							res.wantError(want[i], "not_found", map[string]any{"resource": "server"})
 						}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 		t.Fatalf("personal keys = %+v, want the bootstrap key, owned by the user", list.APIKeys)
 	}
 
-	var key apiKeyJSON
+	var key api.APIKey
 	res := e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "laptop", "ttl_seconds": 86400}).want(http.StatusCreated)
 	res.decode(&key)
 	if !strings.HasPrefix(key.Secret, "fmcp_") || key.UserID != me.Actor.ID || deref(key.ExpiresAt) != "2030-01-03T15:04:05Z" {
@@ -40,7 +41,7 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 	if strings.Contains(string(res.body), `"service_account_id"`) {
 		t.Errorf("a personal key names a service account: %s", res.body)
 	}
-	var got apiKeyJSON
+	var got api.APIKey
 	e.owner.do(http.MethodGet, personalKeys+"/"+key.ID, nil).want(http.StatusOK).decode(&got)
 	if got.Secret != "" || got.Name != "laptop" {
 		t.Errorf("GET = %+v; the secret is shown once", got)
@@ -48,9 +49,9 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 
 	// The key acts as its user, with the user's current access.
 	laptop := e.client(key.Secret)
-	var who meJSON
+	var who api.Me
 	laptop.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&who)
-	if who.Actor.ID != me.Actor.ID || who.Actor.Type != ActorUser {
+	if who.Actor.ID != me.Actor.ID || who.Actor.Type != api.ActorUser {
 		t.Errorf("the personal key acts as %+v", who.Actor)
 	}
 
@@ -65,7 +66,7 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 
 	// Revocation is immediate.
 	e.owner.do(http.MethodDelete, personalKeys+"/"+key.ID, nil).want(http.StatusOK).decode(&got)
-	if got.Status != KeyRevoked {
+	if got.Status != api.KeyStatusRevoked {
 		t.Errorf("after DELETE: status %s", got.Status)
 	}
 	laptop.do(http.MethodGet, "/api/v0/me", nil).wantError(http.StatusUnauthorized, "unauthenticated", nil)
@@ -73,8 +74,8 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 
 func TestPersonalKeysCarryTheUsersAccess(t *testing.T) {
 	e := newTestEnv(t)
-	member := e.addUser("Mia", RoleMember)
-	var key apiKeyJSON
+	member := e.addUser("Mia", api.RoleMember)
+	var key api.APIKey
 	member.do(http.MethodPost, personalKeys, map[string]any{"name": "cli"}).want(http.StatusCreated).decode(&key)
 	cli := e.client(key.Secret)
 	cli.do(http.MethodGet, saCollection, nil).want(http.StatusOK)
@@ -92,7 +93,7 @@ func TestPersonalKeysCarryTheUsersAccess(t *testing.T) {
 
 func TestPersonalKeysBelongToUsers(t *testing.T) {
 	e := newTestEnv(t)
-	admin := e.actor(RoleAdmin)
+	admin := e.actor(api.RoleAdmin)
 	msg := admin.do(http.MethodGet, personalKeys, nil).
 		wantError(http.StatusForbidden, "permission_denied", map[string]any{"actor_type": "service_account", "required_actor_type": "user"}).Error.Message
 	if !strings.Contains(msg, "personal API keys belong to users") {
@@ -103,7 +104,7 @@ func TestPersonalKeysBelongToUsers(t *testing.T) {
 	// A service account's key is not reachable as a personal key, nor the reverse.
 	saKey := e.createKey(admin.saID, "second")
 	e.owner.do(http.MethodGet, personalKeys+"/"+saKey.ID, nil).wantError(http.StatusNotFound, "not_found", nil)
-	var mine apiKeyJSON
+	var mine api.APIKey
 	e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "mine"}).want(http.StatusCreated).decode(&mine)
 	e.owner.do(http.MethodGet, keyPath(admin.saID, mine.ID), nil).wantError(http.StatusNotFound, "not_found", nil)
 }
@@ -111,16 +112,16 @@ func TestPersonalKeysBelongToUsers(t *testing.T) {
 func TestPersonalKeyCap(t *testing.T) {
 	e := newTestEnv(t)
 	// The bootstrap key is the first of the owner's ten.
-	for i := 2; i <= MaxActivePersonalKeysPerUser; i++ {
+	for i := 2; i <= api.MaxActivePersonalKeysPerUser; i++ {
 		e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": fmt.Sprintf("k%d", i)}).want(http.StatusCreated)
 	}
 	e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "one too many"}).
-		wantError(http.StatusConflict, "key_limit_exceeded", map[string]any{"limit": MaxActivePersonalKeysPerUser, "user_id": e.mustMe().Actor.ID})
+		wantError(http.StatusConflict, "key_limit_exceeded", map[string]any{"limit": api.MaxActivePersonalKeysPerUser, "user_id": e.mustMe().Actor.ID})
 }
 
 func TestPersonalKeyCreatesAreIdempotent(t *testing.T) {
 	e := newTestEnv(t)
-	var first, second apiKeyJSON
+	var first, second api.APIKey
 	e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "ci"}, "Idempotency-Key", "k-1").want(http.StatusCreated).decode(&first)
 	res := e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "ci"}, "Idempotency-Key", "k-1").want(http.StatusCreated)
 	res.decode(&second)
@@ -132,16 +133,16 @@ func TestPersonalKeyCreatesAreIdempotent(t *testing.T) {
 func TestOrganizationDefaultServerRole(t *testing.T) {
 	e := newTestEnv(t)
 	// A member service account without grants discovers nothing while the default is none.
-	member := e.actor(RoleMember)
+	member := e.actor(api.RoleMember)
 	var servers serverListJSON
 	member.do(http.MethodGet, serverCollection, nil).want(http.StatusOK).decode(&servers)
 	if len(servers.Servers) != 0 {
 		t.Fatalf("with default none, a member without grants sees %d servers", len(servers.Servers))
 	}
 
-	var org organizationJSON
+	var org api.Organization
 	e.owner.do(http.MethodPatch, "/api/v0/organizations/current", map[string]any{"default_server_role": "viewer"}).want(http.StatusOK).decode(&org)
-	if org.DefaultServerRole != AccessRoleViewer {
+	if org.DefaultServerRole != api.ServerRoleViewer {
 		t.Fatalf("default_server_role = %s", org.DefaultServerRole)
 	}
 	// The very next request is evaluated with the new role.
@@ -161,7 +162,7 @@ func TestOrganizationDefaultServerRole(t *testing.T) {
 	member.do(http.MethodPatch, "/api/v0/organizations/current", map[string]any{"default_server_role": "user"}).
 		wantError(http.StatusForbidden, "permission_denied", map[string]any{"actor_role": "member", "required_role": "admin"})
 	e.owner.do(http.MethodGet, "/api/v0/organizations/current", nil).want(http.StatusOK).decode(&org)
-	if org.DefaultServerRole != AccessRoleViewer {
+	if org.DefaultServerRole != api.ServerRoleViewer {
 		t.Errorf("refused PATCHes changed default_server_role to %s", org.DefaultServerRole)
 	}
 }

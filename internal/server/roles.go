@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 )
 
@@ -12,15 +13,15 @@ import (
 // roleRank orders the organization roles; a role not in it ranks zero and is
 // allowed nothing.
 var roleRank = map[Role]int{
-	RoleViewer: 1,
-	RoleMember: 2,
-	RoleAdmin:  3,
-	RoleOwner:  4,
+	api.RoleViewer: 1,
+	api.RoleMember: 2,
+	api.RoleAdmin:  3,
+	api.RoleOwner:  4,
 }
 
 // serviceAccountRoles are the roles a service account may hold, lowest first:
 // never owner, so an organization always stays in human hands.
-var serviceAccountRoles = []Role{RoleViewer, RoleMember, RoleAdmin}
+var serviceAccountRoles = []Role{api.RoleViewer, api.RoleMember, api.RoleAdmin}
 
 func (r Role) atLeast(min Role) bool {
 	return roleRank[r] > 0 && roleRank[r] >= roleRank[min]
@@ -47,14 +48,14 @@ const (
 // read, everywhere, so calling an MCP server needs member as well as a server
 // role that allows it (authorizeServerCall below).
 var minimumRole = map[action]Role{
-	actionRead:                  RoleViewer,
-	actionManageServers:         RoleAdmin,
-	actionManageServiceAccounts: RoleAdmin,
-	actionManageAPIKeys:         RoleAdmin,
-	actionManageGrants:          RoleAdmin,
-	actionCallServers:           RoleMember,
-	actionManageOrganization:    RoleAdmin,
-	actionManagePersonalKeys:    RoleViewer,
+	actionRead:                  api.RoleViewer,
+	actionManageServers:         api.RoleAdmin,
+	actionManageServiceAccounts: api.RoleAdmin,
+	actionManageAPIKeys:         api.RoleAdmin,
+	actionManageGrants:          api.RoleAdmin,
+	actionCallServers:           api.RoleMember,
+	actionManageOrganization:    api.RoleAdmin,
+	actionManagePersonalKeys:    api.RoleViewer,
 }
 
 // permissionScope says which kind of role a permissionError is about.
@@ -105,17 +106,17 @@ func authorizeRoleAssignment(actor Actor, target Role) error {
 // serverRoleRank orders the server roles; none, and anything unknown, ranks
 // zero and is allowed nothing.
 var serverRoleRank = map[AccessRole]int{
-	AccessRoleViewer: 1,
-	AccessRoleUser:   2,
-	AccessRoleAdmin:  3,
+	api.ServerRoleViewer: 1,
+	api.ServerRoleUser:   2,
+	api.ServerRoleAdmin:  3,
 }
 
 // grantRoles are the roles a grant may hold, lowest first.
-var grantRoles = []AccessRole{AccessRoleViewer, AccessRoleUser, AccessRoleAdmin}
+var grantRoles = []AccessRole{api.ServerRoleViewer, api.ServerRoleUser, api.ServerRoleAdmin}
 
 // defaultServerRoles are the values of an organization's default_server_role:
 // never admin, which only a grant or the organization role confers.
-var defaultServerRoles = []AccessRole{AccessRoleNone, AccessRoleViewer, AccessRoleUser}
+var defaultServerRoles = []AccessRole{api.ServerRoleNone, api.ServerRoleViewer, api.ServerRoleUser}
 
 func (r AccessRole) atLeast(min AccessRole) bool {
 	return serverRoleRank[r] > 0 && serverRoleRank[r] >= serverRoleRank[min]
@@ -135,8 +136,8 @@ type serverAccess struct {
 // is none), else the organization's default with every capability.
 func effectiveServerAccess(actor Actor, org Organization, grant *Grant) serverAccess {
 	switch {
-	case actor.Role.atLeast(RoleAdmin):
-		return serverAccess{role: AccessRoleAdmin, capabilities: AllCapabilities, source: fmt.Sprintf("from organization role %s", actor.Role)}
+	case actor.Role.atLeast(api.RoleAdmin):
+		return serverAccess{role: api.ServerRoleAdmin, capabilities: AllCapabilities, source: fmt.Sprintf("from organization role %s", actor.Role)}
 	case grant != nil:
 		return serverAccess{role: grant.Role, capabilities: grant.Capabilities, source: "from its server grant"}
 	default:
@@ -146,13 +147,13 @@ func effectiveServerAccess(actor Actor, org Organization, grant *Grant) serverAc
 
 // discoverable reports whether the actor may know that the server exists.
 // Where it may not, the server answers 404, never 403.
-func (a serverAccess) discoverable() bool { return a.role.atLeast(AccessRoleViewer) }
+func (a serverAccess) discoverable() bool { return a.role.atLeast(api.ServerRoleViewer) }
 
 // authorizeServerCall requires the server role that calling the MCP endpoint
 // takes; the organization role is checked separately (actionCallServers).
 func authorizeServerCall(a serverAccess) error {
-	if !a.role.atLeast(AccessRoleUser) {
-		return &permissionError{scope: scopeServer, actorRole: string(a.role), requiredRole: string(AccessRoleUser),
+	if !a.role.atLeast(api.ServerRoleUser) {
+		return &permissionError{scope: scopeServer, actorRole: string(a.role), requiredRole: string(api.ServerRoleUser),
 			what: "call this server's MCP endpoint", why: a.source}
 	}
 	return nil

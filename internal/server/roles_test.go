@@ -2,12 +2,13 @@ package server
 
 import (
 	"errors"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"testing"
 )
 
 func TestEffectiveServerAccess(t *testing.T) {
 	t.Parallel()
-	toolsOnly := CapabilityTools.bit()
+	toolsOnly := Capability(api.CapabilityTools).bit()
 	grant := func(role AccessRole) *Grant { return &Grant{Role: role, Capabilities: toolsOnly} }
 	tests := []struct {
 		name          string
@@ -18,15 +19,15 @@ func TestEffectiveServerAccess(t *testing.T) {
 		wantCaps      CapabilitySet
 		wantDiscovery bool
 	}{
-		{"owner without grant", RoleOwner, AccessRoleNone, nil, AccessRoleAdmin, AllCapabilities, true},
-		{"admin without grant", RoleAdmin, AccessRoleNone, nil, AccessRoleAdmin, AllCapabilities, true},
-		{"grants do not restrict admins", RoleAdmin, AccessRoleNone, grant(AccessRoleViewer), AccessRoleAdmin, AllCapabilities, true},
-		{"member without grant, default none", RoleMember, AccessRoleNone, nil, AccessRoleNone, AllCapabilities, false},
-		{"member without grant, default viewer", RoleMember, AccessRoleViewer, nil, AccessRoleViewer, AllCapabilities, true},
-		{"viewer without grant, default user", RoleViewer, AccessRoleUser, nil, AccessRoleUser, AllCapabilities, true},
-		{"a grant wins over the default", RoleMember, AccessRoleUser, grant(AccessRoleViewer), AccessRoleViewer, toolsOnly, true},
-		{"member with admin grant", RoleMember, AccessRoleNone, grant(AccessRoleAdmin), AccessRoleAdmin, toolsOnly, true},
-		{"unknown organization role", "unknown", AccessRoleNone, nil, AccessRoleNone, AllCapabilities, false},
+		{"owner without grant", api.RoleOwner, api.ServerRoleNone, nil, api.ServerRoleAdmin, AllCapabilities, true},
+		{"admin without grant", api.RoleAdmin, api.ServerRoleNone, nil, api.ServerRoleAdmin, AllCapabilities, true},
+		{"grants do not restrict admins", api.RoleAdmin, api.ServerRoleNone, grant(api.ServerRoleViewer), api.ServerRoleAdmin, AllCapabilities, true},
+		{"member without grant, default none", api.RoleMember, api.ServerRoleNone, nil, api.ServerRoleNone, AllCapabilities, false},
+		{"member without grant, default viewer", api.RoleMember, api.ServerRoleViewer, nil, api.ServerRoleViewer, AllCapabilities, true},
+		{"viewer without grant, default user", api.RoleViewer, api.ServerRoleUser, nil, api.ServerRoleUser, AllCapabilities, true},
+		{"a grant wins over the default", api.RoleMember, api.ServerRoleUser, grant(api.ServerRoleViewer), api.ServerRoleViewer, toolsOnly, true},
+		{"member with admin grant", api.RoleMember, api.ServerRoleNone, grant(api.ServerRoleAdmin), api.ServerRoleAdmin, toolsOnly, true},
+		{"unknown organization role", "unknown", api.ServerRoleNone, nil, api.ServerRoleNone, AllCapabilities, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,25 +42,25 @@ func TestEffectiveServerAccess(t *testing.T) {
 
 func TestServerCallAndCapabilities(t *testing.T) {
 	t.Parallel()
-	for _, role := range []AccessRole{AccessRoleNone, AccessRoleViewer, AccessRoleUser, AccessRoleAdmin, "unknown"} {
+	for _, role := range []AccessRole{api.ServerRoleNone, api.ServerRoleViewer, api.ServerRoleUser, api.ServerRoleAdmin, "unknown"} {
 		err := authorizeServerCall(serverAccess{role: role})
-		if want := role == AccessRoleUser || role == AccessRoleAdmin; (err == nil) != want {
+		if want := role == api.ServerRoleUser || role == api.ServerRoleAdmin; (err == nil) != want {
 			t.Errorf("server role %s calling: err = %v, want allowed = %v", role, err, want)
 		}
 	}
 
-	access := serverAccess{role: AccessRoleUser, capabilities: CapabilityResources.bit(), source: "from its server grant"}
+	access := serverAccess{role: api.ServerRoleUser, capabilities: Capability(api.CapabilityResources).bit(), source: "from its server grant"}
 	tests := []struct {
 		method string
 		want   Capability // empty: allowed
 	}{
 		{"initialize", ""},
 		{"ping", ""},
-		{"tools/list", CapabilityTools},
-		{"tools/call", CapabilityTools},
-		{"tools/anything", CapabilityTools},
+		{"tools/list", api.CapabilityTools},
+		{"tools/call", api.CapabilityTools},
+		{"tools/anything", api.CapabilityTools},
 		{"resources/list", ""},
-		{"prompts/list", CapabilityPrompts},
+		{"prompts/list", api.CapabilityPrompts},
 		{"toolsx/list", ""},
 	}
 	for _, tt := range tests {
@@ -79,7 +80,7 @@ func TestServerCallAndCapabilities(t *testing.T) {
 // they hold admin on every server, so it never refuses them.
 func TestGrantAssignment(t *testing.T) {
 	t.Parallel()
-	for _, actorRole := range []AccessRole{AccessRoleNone, AccessRoleViewer, AccessRoleUser, AccessRoleAdmin} {
+	for _, actorRole := range []AccessRole{api.ServerRoleNone, api.ServerRoleViewer, api.ServerRoleUser, api.ServerRoleAdmin} {
 		for _, target := range grantRoles {
 			err := authorizeGrantAssignment(serverAccess{role: actorRole}, target)
 			if want := serverRoleRank[target] <= serverRoleRank[actorRole]; (err == nil) != want {
@@ -91,9 +92,9 @@ func TestGrantAssignment(t *testing.T) {
 			}
 		}
 	}
-	for _, orgRole := range []Role{RoleAdmin, RoleOwner} {
-		access := effectiveServerAccess(Actor{Role: orgRole}, Organization{DefaultServerRole: AccessRoleNone}, nil)
-		if err := authorizeGrantAssignment(access, AccessRoleAdmin); err != nil {
+	for _, orgRole := range []Role{api.RoleAdmin, api.RoleOwner} {
+		access := effectiveServerAccess(Actor{Role: orgRole}, Organization{DefaultServerRole: api.ServerRoleNone}, nil)
+		if err := authorizeGrantAssignment(access, api.ServerRoleAdmin); err != nil {
 			t.Errorf("organization %s may not grant admin: %v", orgRole, err)
 		}
 	}
@@ -101,14 +102,14 @@ func TestGrantAssignment(t *testing.T) {
 
 func TestCapabilitySet(t *testing.T) {
 	t.Parallel()
-	set := CapabilityPrompts.bit() | CapabilityTools.bit()
+	set := Capability(api.CapabilityPrompts).bit() | Capability(api.CapabilityTools).bit()
 	if got := set.String(); got != "tools, prompts" {
 		t.Errorf("String() = %q", got)
 	}
-	if !set.Has(CapabilityTools) || set.Has(CapabilityResources) || set.Has("unknown") {
+	if !set.Has(api.CapabilityTools) || set.Has(api.CapabilityResources) || set.Has("unknown") {
 		t.Errorf("Has is wrong for %s", set)
 	}
-	if got := AllCapabilities.List(); len(got) != 3 || got[0] != CapabilityTools || got[1] != CapabilityResources || got[2] != CapabilityPrompts {
+	if got := AllCapabilities.List(); len(got) != 3 || got[0] != api.CapabilityTools || got[1] != api.CapabilityResources || got[2] != api.CapabilityPrompts {
 		t.Errorf("AllCapabilities.List() = %v", got)
 	}
 	if got := CapabilitySet(0).String(); got != "none" {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"time"
@@ -162,13 +163,13 @@ func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
 		if len(allowed) > 0 {
 			s.writeError(w, r, &apiError{
 				status:  http.StatusMethodNotAllowed,
-				code:    "method_not_allowed",
+				code:    api.CodeMethodNotAllowed,
 				message: fmt.Sprintf("%s is not supported on %s; use %s", r.Method, path, strings.Join(allowed, ", ")),
 				details: map[string]any{"allowed_methods": allowed},
 				header:  http.Header{"Allow": {strings.Join(allowed, ", ")}},
 			})
 			return
 		}
-		s.writeError(w, r, &apiError{status: http.StatusNotFound, code: "not_found", message: "no API endpoint at " + path})
+		s.writeError(w, r, &apiError{status: http.StatusNotFound, code: api.CodeNotFound, message: "no API endpoint at " + path})
 	})
 }

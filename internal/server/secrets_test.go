@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,10 +22,10 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	weather := e.serverID("weather")
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	key := e.createKey(saID, "k")
-	e.grant(saID, weather, AccessRoleUser)
-	var created createdServiceAccountJSON
+	e.grant(saID, weather, api.ServerRoleUser)
+	var created api.CreatedServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ui", "create_key": true}, "Idempotency-Key", "idem-logs-7f3a").
 		want(http.StatusCreated).decode(&created)
 	caller := e.client(key.Secret)
@@ -99,15 +100,15 @@ func TestSnapshotHoldsNoSecret(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	idempotencyKeys := []string{"idem-sa-9c1b7e", "idem-key-4d2f8a", "idem-srv-0b6e3c"}
-	var withInitial createdServiceAccountJSON
+	var withInitial api.CreatedServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ui", "create_key": true}, "Idempotency-Key", idempotencyKeys[0]).
 		want(http.StatusCreated).decode(&withInitial)
-	var idempotent apiKeyJSON
+	var idempotent api.APIKey
 	e.owner.do(http.MethodPost, saPath(withInitial.ID, "/api-keys"), map[string]any{"name": "b"}, "Idempotency-Key", idempotencyKeys[1]).
 		want(http.StatusCreated).decode(&idempotent)
 	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": "Billing", "slug": "billing"}, "Idempotency-Key", idempotencyKeys[2]).
 		want(http.StatusCreated)
-	plain := e.createKey(e.createSA("ci", RoleMember), "c")
+	plain := e.createKey(e.createSA("ci", api.RoleMember), "c")
 	e.client(plain.Secret).do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
 
 	dump, err := json.Marshal(e.srv.Store().Snapshot())

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"log/slog"
 	"math"
@@ -201,7 +202,7 @@ func New(opts ...Option) (*Server, error) {
 func newConfig(opts []Option) (*config, error) {
 	cfg := &config{
 		addr:              "127.0.0.1:0",
-		defaultServerRole: string(AccessRoleNone),
+		defaultServerRole: string(api.ServerRoleNone),
 		clock:             SystemClock{},
 		logOutput:         io.Discard,
 		timeouts:          defaultTimeouts,
@@ -353,7 +354,7 @@ func (s *Server) resume(org Organization, bootstrapKeyGiven bool) error {
 	if err != nil {
 		return fmt.Errorf("reading the stored owner: %w", err)
 	}
-	i := slices.IndexFunc(users, func(u User) bool { return u.Role == RoleOwner })
+	i := slices.IndexFunc(users, func(u User) bool { return u.Role == api.RoleOwner })
 	if i < 0 {
 		return fmt.Errorf("the stored organization %s has no owner", org.ID)
 	}
@@ -365,7 +366,7 @@ func (s *Server) resume(org Organization, bootstrapKeyGiven bool) error {
 		case err == nil && actor.ID != owner.ID:
 			return fmt.Errorf("the bootstrap key belongs to %s %s, not to the owner %s of the stored organization; pass the owner's key, or none to get a new one",
 				actor.Type, actor.ID, owner.ID)
-		case err == nil && key.Status(now) != KeyActive:
+		case err == nil && key.Status(now) != api.KeyStatusActive:
 			return fmt.Errorf("the bootstrap key is stored but %s; pass an active key of the owner, or none to get a new one", key.Status(now))
 		case err == nil:
 			s.organizationID = org.ID
@@ -377,7 +378,7 @@ func (s *Server) resume(org Organization, bootstrapKeyGiven bool) error {
 	err = s.store.CreateAPIKey(PersonalKeys(owner.ID), newAPIKey(org.ID, owner.ID, "bootstrap", s.bootstrapKey, now, time.Time{}))
 	if errors.Is(err, ErrKeyLimit) {
 		return fmt.Errorf("the owner already holds %d active keys, the most a user may: pass one of them as the bootstrap key, "+
-			"or revoke one (DELETE /api/v0/me/api-keys/{key})", MaxActivePersonalKeysPerUser)
+			"or revoke one (DELETE /api/v0/me/api-keys/{key})", api.MaxActivePersonalKeysPerUser)
 	}
 	if err != nil {
 		return fmt.Errorf("storing the bootstrap key: %w", err)
@@ -389,7 +390,7 @@ func (s *Server) resume(org Organization, bootstrapKeyGiven bool) error {
 func (s *Server) seed(defaultServerRole AccessRole) error {
 	now := s.clock.Now()
 	org := Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: defaultServerRole, CreatedAt: now}
-	owner := User{ID: newID("usr_"), OrganizationID: org.ID, Name: "Owner", Role: RoleOwner, CreatedAt: now}
+	owner := User{ID: newID("usr_"), OrganizationID: org.ID, Name: "Owner", Role: api.RoleOwner, CreatedAt: now}
 	key := newAPIKey(org.ID, owner.ID, "bootstrap", s.bootstrapKey, now, time.Time{})
 	if err := s.store.CreateOrganization(org); err != nil {
 		return err
@@ -416,7 +417,7 @@ func (s *Server) seed(defaultServerRole AccessRole) error {
 // creates users; the reference server has no API for it, so tests and
 // demonstrations that need users other than the owner call this.
 func (s *Server) AddUser(name string, role Role) (userID, secret string, err error) {
-	if !role.atLeast(RoleViewer) {
+	if !role.atLeast(api.RoleViewer) {
 		return "", "", fmt.Errorf("server: AddUser: %q is not an organization role", role)
 	}
 	now := s.clock.Now()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,9 +10,9 @@ import (
 func serverPath(id string) string { return serverCollection + "/" + id }
 
 // createServer creates a server as the owner.
-func (e *testEnv) createServer(name, slug string) serverJSON {
+func (e *testEnv) createServer(name, slug string) api.Server {
 	e.t.Helper()
-	var srv serverJSON
+	var srv api.Server
 	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": name, "slug": slug}).want(http.StatusCreated).decode(&srv)
 	return srv
 }
@@ -20,21 +21,21 @@ func TestUpdateServer(t *testing.T) {
 	e := newTestEnv(t)
 	srv := e.createServer("Billing", "billing")
 
-	var renamed serverJSON
+	var renamed api.Server
 	e.owner.do(http.MethodPatch, serverPath(srv.ID), map[string]any{"name": "Billing v2", "description": "invoices"}).
 		want(http.StatusOK).decode(&renamed)
 	if renamed.Name != "Billing v2" || renamed.Description != "invoices" || renamed.Slug != "billing" ||
 		renamed.ID != srv.ID || renamed.URL != srv.URL || renamed.CreatedAt != srv.CreatedAt {
 		t.Errorf("renamed = %+v, from %+v", renamed, srv)
 	}
-	var read serverJSON
+	var read api.Server
 	e.owner.do(http.MethodGet, serverPath(srv.ID), nil).want(http.StatusOK).decode(&read)
 	if read != renamed {
 		t.Errorf("read back %+v, want %+v", read, renamed)
 	}
 
 	// Only the fields sent change; an empty body changes nothing.
-	var same serverJSON
+	var same api.Server
 	e.owner.do(http.MethodPatch, serverPath(srv.ID), map[string]any{}).want(http.StatusOK).decode(&same)
 	if same != renamed {
 		t.Errorf("empty PATCH changed %+v into %+v", renamed, same)
@@ -67,7 +68,7 @@ func TestUpdateServerErrors(t *testing.T) {
 	e.owner.do(http.MethodPatch, serverPath("srv_aaaaaaaaaaaaaaaa"), map[string]any{"name": "x"}).
 		wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "server"})
 
-	var unchanged serverJSON
+	var unchanged api.Server
 	e.owner.do(http.MethodGet, path, nil).want(http.StatusOK).decode(&unchanged)
 	if unchanged.Name != "Billing" || unchanged.Slug != "billing" {
 		t.Errorf("refused updates changed the server: %+v", unchanged)
@@ -79,7 +80,7 @@ func TestUpdateServerErrors(t *testing.T) {
 func TestServerManagementPermissions(t *testing.T) {
 	e := newTestEnv(t)
 	srv := e.createServer("Billing", "billing")
-	admin, member := e.actor(RoleAdmin), e.actor(RoleMember)
+	admin, member := e.actor(api.RoleAdmin), e.actor(api.RoleMember)
 
 	member.do(http.MethodPatch, serverPath(srv.ID), map[string]any{"name": "x"}).
 		wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "server"})
@@ -87,7 +88,7 @@ func TestServerManagementPermissions(t *testing.T) {
 		wantError(http.StatusNotFound, "not_found", map[string]any{"resource": "server"})
 
 	// With a grant, even an admin grant on the server, a member may discover it but not manage it.
-	e.grant(member.saID, srv.ID, AccessRoleAdmin)
+	e.grant(member.saID, srv.ID, api.ServerRoleAdmin)
 	member.do(http.MethodPatch, serverPath(srv.ID), map[string]any{"name": "x"}).
 		wantError(http.StatusForbidden, "permission_denied", map[string]any{"actor_role": "member", "required_role": "admin"})
 	member.do(http.MethodDelete, serverPath(srv.ID), nil).
@@ -102,10 +103,10 @@ func TestServerManagementPermissions(t *testing.T) {
 func TestDeleteServerRemovesGrants(t *testing.T) {
 	e := newTestEnv(t)
 	srv := e.createServer("Billing", "billing")
-	agent := e.actor(RoleMember)
-	e.grant(agent.saID, srv.ID, AccessRoleUser)
+	agent := e.actor(api.RoleMember)
+	e.grant(agent.saID, srv.ID, api.ServerRoleUser)
 	weather := e.serverID("weather")
-	e.grant(agent.saID, weather, AccessRoleUser)
+	e.grant(agent.saID, weather, api.ServerRoleUser)
 	echo := map[string]any{"name": "echo", "arguments": map[string]any{"text": "hi"}}
 	var result map[string]any
 	agent.mcp(srv.ID, "tools/call", echo).result(&result)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -39,7 +40,7 @@ func TestShutdownCompletesHeldRequest(t *testing.T) {
 	if got.err != nil {
 		t.Fatalf("the in-flight request lost its response: %v", got.err)
 	}
-	var sa serviceAccountJSON
+	var sa api.ServiceAccount
 	got.res.want(http.StatusCreated).decode(&sa)
 	if stored := e.srv.Store().Snapshot().ServiceAccounts; len(stored) != 1 || stored[0].ID != sa.ID {
 		t.Errorf("stored %+v, want the account whose response was delivered", stored)

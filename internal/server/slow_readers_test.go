@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -94,9 +95,9 @@ func TestSlowReadersWithViewerKey(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, withTimeouts(attackTimeouts))
 	for i := range 20 {
-		e.createSA(fmt.Sprintf("padding-%02d", i), RoleViewer)
+		e.createSA(fmt.Sprintf("padding-%02d", i), api.RoleViewer)
 	}
-	viewer := e.actor(RoleViewer)
+	viewer := e.actor(api.RoleViewer)
 	slowReaders(t, e, 20, "GET "+saCollection+" HTTP/1.1\r\nHost: horizon\r\nAuthorization: Bearer "+viewer.key+"\r\n\r\n")
 	waitForConnections(t, e, "20 pipelining connections with a viewer key")
 	wantServing(t, e)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/url"
 	"os"
@@ -575,7 +576,7 @@ func (s *sqliteStore) ResolveAPIKey(secretHash [32]byte) (key APIKey, actor Acto
 		}
 		user, err := scanUser(q.QueryRowContext(ctxBackground, `SELECT `+userColumns+` FROM users WHERE id = ?`, key.OwnerID))
 		if err == nil {
-			actor = Actor{ID: user.ID, Type: ActorUser, Name: user.Name, Role: user.Role, OrganizationID: user.OrganizationID}
+			actor = Actor{ID: user.ID, Type: api.ActorUser, Name: user.Name, Role: user.Role, OrganizationID: user.OrganizationID}
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -585,7 +586,7 @@ func (s *sqliteStore) ResolveAPIKey(secretHash [32]byte) (key APIKey, actor Acto
 		if errors.Is(err, sql.ErrNoRows) {
 			return &NotFoundError{Resource: resourceServiceAccount}
 		}
-		actor = Actor{ID: sa.ID, Type: ActorServiceAccount, Name: sa.Name, Role: sa.Role, OrganizationID: sa.OrganizationID, Disabled: sa.Disabled}
+		actor = Actor{ID: sa.ID, Type: api.ActorServiceAccount, Name: sa.Name, Role: sa.Role, OrganizationID: sa.OrganizationID, Disabled: sa.Disabled}
 		return err
 	})
 	if err != nil {
@@ -725,7 +726,7 @@ func (s *sqliteStore) DeleteServiceAccount(orgID, id string, at time.Time) error
 
 // keyOwner checks that owner exists in the organization.
 func keyOwner(q querier, orgID string, owner KeyOwner) error {
-	if owner.Type == ActorUser {
+	if owner.Type == api.ActorUser {
 		return must(q, resourceUser, `SELECT 1 FROM users WHERE id = ? AND organization_id = ?`, owner.ID, orgID)
 	}
 	_, err := serviceAccount(q, orgID, owner.ID)
@@ -764,7 +765,7 @@ func (s *sqliteStore) CreateAPIKey(owner KeyOwner, key APIKey) error {
 			return err
 		}
 		for _, existing := range keys {
-			if existing.Status(key.CreatedAt) == KeyActive {
+			if existing.Status(key.CreatedAt) == api.KeyStatusActive {
 				active = append(active, existing)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -49,7 +50,7 @@ func TestDataFileRestart(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "horizon.db")
 	first := mustStartOnFile(t, path, WithDefaultServerRole("viewer"))
-	saID := first.createSA("ci", RoleMember)
+	saID := first.createSA("ci", api.RoleMember)
 	create := map[string]any{"name": "primary"}
 	original := first.owner.do(http.MethodPost, saPath(saID, "/api-keys"), create, "Idempotency-Key", "retry-me").want(http.StatusCreated)
 	first.srv.Stop()
@@ -61,13 +62,13 @@ func TestDataFileRestart(t *testing.T) {
 	if second.srv.BootstrapKey() == first.srv.BootstrapKey() {
 		t.Error("a restart without -bootstrap-key printed the earlier key instead of a new one")
 	}
-	var org organizationJSON
+	var org api.Organization
 	second.owner.do(http.MethodGet, "/api/v0/organizations/current", nil).want(http.StatusOK).decode(&org)
 	if org.DefaultServerRole != "viewer" {
 		t.Errorf("default_server_role %q, want the stored viewer", org.DefaultServerRole)
 	}
 	second.client(first.srv.BootstrapKey()).do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK)
-	var me meJSON
+	var me api.Me
 	second.owner.do(http.MethodGet, "/api/v0/me", nil).want(http.StatusOK).decode(&me)
 	if me.Actor.Role != "owner" {
 		t.Errorf("the new bootstrap key acts as %+v, want the owner", me.Actor)
@@ -113,7 +114,7 @@ func TestDataFileRestart(t *testing.T) {
 	// Each restart without a bootstrap key gives the owner one more, up to
 	// the personal key limit; then the restart says what to do.
 	var err error
-	for restarts := 0; err == nil && restarts <= MaxActivePersonalKeysPerUser; restarts++ {
+	for restarts := 0; err == nil && restarts <= api.MaxActivePersonalKeysPerUser; restarts++ {
 		var e *testEnv
 		if e, err = startOnFile(t, path); err == nil {
 			e.srv.Stop()
@@ -154,7 +155,7 @@ func TestDataFileRefused(t *testing.T) {
 		{"damaged", func(t *testing.T, path string) {
 			e := mustStartOnFile(t, path)
 			for i := range 20 {
-				e.createSA("account-"+string(rune('a'+i)), RoleMember)
+				e.createSA("account-"+string(rune('a'+i)), api.RoleMember)
 			}
 			e.srv.Stop()
 			data, err := os.ReadFile(path)
@@ -244,7 +245,7 @@ func TestSQLiteAtomicallyRollsBack(t *testing.T) {
 	mustDo(t, err)
 	defer st.Close()
 	f := newStoreFixture(t, st)
-	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci", Role: RoleMember, CreatedAt: at(1), UpdatedAt: at(1)}
+	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci", Role: api.RoleMember, CreatedAt: at(1), UpdatedAt: at(1)}
 	err = st.Atomically(func(tx Store) error {
 		if err := tx.CreateServiceAccount(sa, nil); err != nil {
 			return err
@@ -391,7 +392,7 @@ func TestDataFileMigratesToFoldedNames(t *testing.T) {
 			t.Fatalf("%d accounts after the migration, want 2", len(list))
 		}
 		var conflict *ConflictError
-		err = st.CreateServiceAccount(ServiceAccount{ID: "sa_new", OrganizationID: "org_a", Name: "CI-DEPLOYER", Role: RoleViewer}, nil)
+		err = st.CreateServiceAccount(ServiceAccount{ID: "sa_new", OrganizationID: "org_a", Name: "CI-DEPLOYER", Role: api.RoleViewer}, nil)
 		if !errors.As(err, &conflict) || conflict.Existing != "ci-deployer" {
 			t.Errorf("a lookalike after the migration: %v, want a conflict with ci-deployer", err)
 		}

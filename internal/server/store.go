@@ -1,8 +1,8 @@
 package server
 
 import (
-	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"time"
 )
 
@@ -47,8 +47,8 @@ type Store interface {
 
 	// CreateAPIKey stores a key of owner (key.OwnerID is owner.ID). Keys count
 	// as active at key.CreatedAt; when the owner already holds as many active
-	// keys as it may (MaxActiveKeysPerServiceAccount, or
-	// MaxActivePersonalKeysPerUser for a user) it fails with a *KeyLimitError.
+	// keys as it may (api.MaxActiveKeysPerServiceAccount, or
+	// api.MaxActivePersonalKeysPerUser for a user) it fails with a *KeyLimitError.
 	CreateAPIKey(owner KeyOwner, key APIKey) error
 	GetAPIKey(orgID string, owner KeyOwner, id string) (APIKey, error)
 	// ListAPIKeys returns all keys of owner, whatever their status, ordered
@@ -155,11 +155,11 @@ const (
 
 // Sentinel errors of a Store; match them with errors.Is.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
-	ErrKeyLimit = errors.New("active key limit reached")
+	ErrNotFound = api.ErrNotFound
+	ErrConflict = api.ErrConflict
+	ErrKeyLimit = api.ErrKeyLimitExceeded
 	// ErrGrantExists: a create-only grant PUT found a grant in place.
-	ErrGrantExists = errors.New("server grant already exists")
+	ErrGrantExists = api.ErrGrantExists
 )
 
 // The resource names that a NotFoundError or ConflictError carries; they are

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -61,8 +62,8 @@ type storeFixture struct {
 func newStoreFixture(t *testing.T, st Store) storeFixture {
 	t.Helper()
 	f := storeFixture{st: st}
-	f.org = Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: AccessRoleNone, CreatedAt: at(0)}
-	f.owner = User{ID: newID("usr_"), OrganizationID: f.org.ID, Name: "Owner", Role: RoleOwner, CreatedAt: at(0)}
+	f.org = Organization{ID: newID("org_"), Name: "Acme", DefaultServerRole: api.ServerRoleNone, CreatedAt: at(0)}
+	f.owner = User{ID: newID("usr_"), OrganizationID: f.org.ID, Name: "Owner", Role: api.RoleOwner, CreatedAt: at(0)}
 	f.key = newAPIKey(f.org.ID, f.owner.ID, "bootstrap", newSecret(), at(0), time.Time{})
 	mustDo(t, st.CreateOrganization(f.org))
 	mustDo(t, st.CreateUser(f.owner, f.key))
@@ -71,7 +72,7 @@ func newStoreFixture(t *testing.T, st Store) storeFixture {
 
 func (f storeFixture) serviceAccount(t *testing.T, name string, created time.Time) ServiceAccount {
 	t.Helper()
-	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: name, Role: RoleMember, CreatedAt: created, UpdatedAt: created}
+	sa := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: name, Role: api.RoleMember, CreatedAt: created, UpdatedAt: created}
 	mustDo(t, f.st.CreateServiceAccount(sa, nil))
 	return sa
 }
@@ -118,16 +119,16 @@ func TestStoreOrganizationsAndUsers(t *testing.T) {
 		_, err = st.GetOrganization("org_missing")
 		wantNotFound(t, err, resourceOrganization)
 
-		later := Organization{ID: newID("org_"), Name: "Later", DefaultServerRole: AccessRoleViewer, CreatedAt: at(5)}
+		later := Organization{ID: newID("org_"), Name: "Later", DefaultServerRole: api.ServerRoleViewer, CreatedAt: at(5)}
 		mustDo(t, st.CreateOrganization(later))
 		orgs, err := st.ListOrganizations()
 		mustDo(t, err)
 		wantEqual(t, "organizations", orgs, []Organization{f.org, later})
 
-		admin := User{ID: newID("usr_"), OrganizationID: f.org.ID, Name: "Admin", Role: RoleAdmin, CreatedAt: at(2)}
+		admin := User{ID: newID("usr_"), OrganizationID: f.org.ID, Name: "Admin", Role: api.RoleAdmin, CreatedAt: at(2)}
 		mustDo(t, st.CreateUser(admin, newAPIKey(f.org.ID, admin.ID, "personal", newSecret(), at(2), time.Time{})))
 		wantNotFound(t, st.CreateUser(User{ID: newID("usr_"), OrganizationID: "org_missing"}, f.apiKey("x", "k", at(2), time.Time{})), resourceOrganization)
-		if err := st.CreateUser(User{ID: newID("usr_"), OrganizationID: f.org.ID, Role: RoleMember}, f.key); !errors.Is(err, errDuplicateSecret) {
+		if err := st.CreateUser(User{ID: newID("usr_"), OrganizationID: f.org.ID, Role: api.RoleMember}, f.key); !errors.Is(err, errDuplicateSecret) {
 			t.Errorf("a user with another key's secret: %v, want errDuplicateSecret", err)
 		}
 		users, err := st.ListUsers(f.org.ID)
@@ -147,7 +148,7 @@ func TestStoreOrganizationsAndUsers(t *testing.T) {
 			key, actor, err := st.ResolveAPIKey(k.SecretHash)
 			mustDo(t, err)
 			wantEqual(t, "resolved key", key, k)
-			wantEqual(t, "actor", actor, Actor{ID: f.owner.ID, Type: ActorUser, Name: "Owner", Role: RoleOwner, OrganizationID: f.org.ID})
+			wantEqual(t, "actor", actor, Actor{ID: f.owner.ID, Type: api.ActorUser, Name: "Owner", Role: api.RoleOwner, OrganizationID: f.org.ID})
 		}
 		_, _, err = st.ResolveAPIKey(hashSecret("fmcp_unknown"))
 		wantNotFound(t, err, resourceAPIKey)
@@ -157,7 +158,7 @@ func TestStoreOrganizationsAndUsers(t *testing.T) {
 func TestStoreUpdateOrganization(t *testing.T) {
 	eachStore(t, func(t *testing.T, st Store) {
 		f := newStoreFixture(t, st)
-		same, viewer := AccessRoleNone, AccessRoleViewer
+		same, viewer := AccessRole(api.ServerRoleNone), AccessRole(api.ServerRoleViewer)
 		if _, changed, err := st.UpdateOrganization(f.org.ID, OrganizationPatch{DefaultServerRole: &same}); err != nil || changed {
 			t.Errorf("the same default_server_role: changed %v, %v", changed, err)
 		}
@@ -167,7 +168,7 @@ func TestStoreUpdateOrganization(t *testing.T) {
 		updated, changed, err := st.UpdateOrganization(f.org.ID, OrganizationPatch{DefaultServerRole: &viewer})
 		mustDo(t, err)
 		want := f.org
-		want.DefaultServerRole = AccessRoleViewer
+		want.DefaultServerRole = api.ServerRoleViewer
 		if !changed {
 			t.Error("the update reported no change")
 		}
@@ -181,21 +182,21 @@ func TestStoreUpdateOrganization(t *testing.T) {
 }
 
 // A user's personal keys: the bootstrap key is one, the limit is
-// MaxActivePersonalKeysPerUser, and they are not a service account's.
+// api.MaxActivePersonalKeysPerUser, and they are not a service account's.
 func TestStorePersonalKeys(t *testing.T) {
 	eachStore(t, func(t *testing.T, st Store) {
 		f := newStoreFixture(t, st)
 		owner := PersonalKeys(f.owner.ID)
 		keys := []APIKey{f.key}
-		for i := 1; i < MaxActivePersonalKeysPerUser; i++ {
+		for i := 1; i < api.MaxActivePersonalKeysPerUser; i++ {
 			k := newAPIKey(f.org.ID, f.owner.ID, fmt.Sprintf("laptop-%d", i), newSecret(), at(i), time.Time{})
 			mustDo(t, st.CreateAPIKey(owner, k))
 			keys = append(keys, k)
 		}
 		var limit *KeyLimitError
 		extra := newAPIKey(f.org.ID, f.owner.ID, "one too many", newSecret(), at(20), time.Time{})
-		if err := st.CreateAPIKey(owner, extra); !errors.As(err, &limit) || limit.Limit != MaxActivePersonalKeysPerUser || limit.Owner != owner {
-			t.Fatalf("key %d: %v", MaxActivePersonalKeysPerUser+1, err)
+		if err := st.CreateAPIKey(owner, extra); !errors.As(err, &limit) || limit.Limit != api.MaxActivePersonalKeysPerUser || limit.Owner != owner {
+			t.Fatalf("key %d: %v", api.MaxActivePersonalKeysPerUser+1, err)
 		}
 		list, err := st.ListAPIKeys(f.org.ID, owner)
 		mustDo(t, err)
@@ -225,7 +226,7 @@ func TestStoreServiceAccounts(t *testing.T) {
 		f := newStoreFixture(t, st)
 		b := f.serviceAccount(t, "b", at(2))
 		initial := f.apiKey("", "initial", at(1), time.Time{})
-		a := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "a", Description: "first", Role: RoleViewer, CreatedAt: at(1), UpdatedAt: at(1)}
+		a := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "a", Description: "first", Role: api.RoleViewer, CreatedAt: at(1), UpdatedAt: at(1)}
 		initial.OwnerID = a.ID
 		mustDo(t, st.CreateServiceAccount(a, &initial))
 
@@ -258,11 +259,11 @@ func TestStoreServiceAccounts(t *testing.T) {
 		if _, _, err := st.UpdateServiceAccount(f.org.ID, a.ID, ServiceAccountPatch{Name: &taken}, at(3)); !errors.As(err, &conflict) {
 			t.Errorf("a rename to a taken name: %v", err)
 		}
-		name, role, disabled := "a2", RoleAdmin, true
+		name, role, disabled := "a2", Role(api.RoleAdmin), true
 		updated, changed, err := st.UpdateServiceAccount(f.org.ID, a.ID, ServiceAccountPatch{Name: &name, Role: &role, Disabled: &disabled}, at(4))
 		mustDo(t, err)
 		want := a
-		want.Name, want.Role, want.Disabled, want.UpdatedAt = "a2", RoleAdmin, true, at(4)
+		want.Name, want.Role, want.Disabled, want.UpdatedAt = "a2", api.RoleAdmin, true, at(4)
 		if !changed {
 			t.Error("the update reported no change")
 		}
@@ -277,10 +278,10 @@ func TestStoreServiceAccounts(t *testing.T) {
 
 		_, actor, err := st.ResolveAPIKey(initial.SecretHash)
 		mustDo(t, err)
-		wantEqual(t, "actor", actor, Actor{ID: a.ID, Type: ActorServiceAccount, Name: "a2", Role: RoleAdmin, OrganizationID: f.org.ID, Disabled: true})
+		wantEqual(t, "actor", actor, Actor{ID: a.ID, Type: api.ActorServiceAccount, Name: "a2", Role: api.RoleAdmin, OrganizationID: f.org.ID, Disabled: true})
 
 		srv := f.server(t, "weather")
-		_, _, err = st.PutServerGrant(Grant{ServiceAccountID: a.ID, ServerID: srv.ID, OrganizationID: f.org.ID, Role: AccessRoleUser, Capabilities: AllCapabilities}, at(5))
+		_, _, err = st.PutServerGrant(Grant{ServiceAccountID: a.ID, ServerID: srv.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser, Capabilities: AllCapabilities}, at(5))
 		mustDo(t, err)
 		mustDo(t, st.DeleteServiceAccount(f.org.ID, a.ID, at(6)))
 		wantNotFound(t, st.DeleteServiceAccount(f.org.ID, a.ID, at(6)), resourceServiceAccount)
@@ -442,10 +443,10 @@ func TestStoreServersAndGrants(t *testing.T) {
 		wantNotFound(t, err, resourceOrganization)
 
 		sa := f.serviceAccount(t, "ci", at(0))
-		grant := Grant{ServiceAccountID: sa.ID, ServerID: weather.ID, OrganizationID: f.org.ID, Role: AccessRoleUser, Capabilities: AllCapabilities}
-		_, _, err = st.PutServerGrant(Grant{ServiceAccountID: "sa_missing", ServerID: weather.ID, OrganizationID: f.org.ID, Role: AccessRoleUser}, at(2))
+		grant := Grant{ServiceAccountID: sa.ID, ServerID: weather.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser, Capabilities: AllCapabilities}
+		_, _, err = st.PutServerGrant(Grant{ServiceAccountID: "sa_missing", ServerID: weather.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser}, at(2))
 		wantNotFound(t, err, resourceServiceAccount)
-		_, _, err = st.PutServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: "srv_missing", OrganizationID: f.org.ID, Role: AccessRoleUser}, at(2))
+		_, _, err = st.PutServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: "srv_missing", OrganizationID: f.org.ID, Role: api.ServerRoleUser}, at(2))
 		wantNotFound(t, err, resourceServer)
 		_, err = st.GetServerGrant(f.org.ID, sa.ID, weather.ID)
 		wantNotFound(t, err, resourceServerGrant)
@@ -461,7 +462,7 @@ func TestStoreServersAndGrants(t *testing.T) {
 			t.Errorf("the same grant again: %+v, %v, %v", same, outcome, err)
 		}
 		change := grant
-		change.Role, change.Capabilities = AccessRoleAdmin, CapabilityTools.bit()
+		change.Role, change.Capabilities = api.ServerRoleAdmin, Capability(api.CapabilityTools).bit()
 		updated, outcome, err := st.PutServerGrant(change, at(4))
 		mustDo(t, err)
 		grant.Role, grant.Capabilities, grant.UpdatedAt = change.Role, change.Capabilities, at(4)
@@ -472,7 +473,7 @@ func TestStoreServersAndGrants(t *testing.T) {
 		stored, err := st.GetServerGrant(f.org.ID, sa.ID, weather.ID)
 		mustDo(t, err)
 		wantEqual(t, "stored grant", stored, grant)
-		onSearch := Grant{ServiceAccountID: sa.ID, ServerID: search.ID, OrganizationID: f.org.ID, Role: AccessRoleViewer, Capabilities: AllCapabilities}
+		onSearch := Grant{ServiceAccountID: sa.ID, ServerID: search.ID, OrganizationID: f.org.ID, Role: api.ServerRoleViewer, Capabilities: AllCapabilities}
 		onSearch, _, err = st.PutServerGrant(onSearch, at(5))
 		mustDo(t, err)
 
@@ -510,10 +511,10 @@ func TestStoreCreateServerGrant(t *testing.T) {
 		f := newStoreFixture(t, st)
 		weather := f.server(t, "weather")
 		sa := f.serviceAccount(t, "ci", at(0))
-		grant := Grant{ServiceAccountID: sa.ID, ServerID: weather.ID, OrganizationID: f.org.ID, Role: AccessRoleUser, Capabilities: AllCapabilities}
-		_, err := st.CreateServerGrant(Grant{ServiceAccountID: "sa_missing", ServerID: weather.ID, OrganizationID: f.org.ID, Role: AccessRoleUser}, at(2))
+		grant := Grant{ServiceAccountID: sa.ID, ServerID: weather.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser, Capabilities: AllCapabilities}
+		_, err := st.CreateServerGrant(Grant{ServiceAccountID: "sa_missing", ServerID: weather.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser}, at(2))
 		wantNotFound(t, err, resourceServiceAccount)
-		_, err = st.CreateServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: "srv_missing", OrganizationID: f.org.ID, Role: AccessRoleUser}, at(2))
+		_, err = st.CreateServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: "srv_missing", OrganizationID: f.org.ID, Role: api.ServerRoleUser}, at(2))
 		wantNotFound(t, err, resourceServer)
 
 		created, err := st.CreateServerGrant(grant, at(2))
@@ -521,7 +522,7 @@ func TestStoreCreateServerGrant(t *testing.T) {
 		grant.CreatedAt, grant.UpdatedAt = at(2), at(2)
 		wantEqual(t, "created grant", created, grant)
 		other := grant
-		other.Role, other.Capabilities = AccessRoleAdmin, CapabilityTools.bit()
+		other.Role, other.Capabilities = api.ServerRoleAdmin, Capability(api.CapabilityTools).bit()
 		_, err = st.CreateServerGrant(other, at(3))
 		var exists *GrantExistsError
 		if !errors.As(err, &exists) || !errors.Is(err, ErrGrantExists) || exists.ServiceAccountID != sa.ID || exists.ServerID != weather.ID {
@@ -561,7 +562,7 @@ func TestStoreUpdateAndDeleteServers(t *testing.T) {
 
 		sa := f.serviceAccount(t, "ci", at(0))
 		for _, srv := range []MCPServer{weather, search} {
-			_, _, err := st.PutServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: srv.ID, OrganizationID: f.org.ID, Role: AccessRoleUser, Capabilities: AllCapabilities}, at(2))
+			_, _, err := st.PutServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: srv.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser, Capabilities: AllCapabilities}, at(2))
 			mustDo(t, err)
 		}
 		mustDo(t, st.DeleteMCPServer(f.org.ID, weather.ID))
@@ -607,7 +608,7 @@ func TestStoreIdempotencyRecords(t *testing.T) {
 func TestStoreAtomically(t *testing.T) {
 	eachStore(t, func(t *testing.T, st Store) {
 		f := newStoreFixture(t, st)
-		sa := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci", Role: RoleMember, CreatedAt: at(1), UpdatedAt: at(1)}
+		sa := ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci", Role: api.RoleMember, CreatedAt: at(1), UpdatedAt: at(1)}
 		rec := IdempotencyRecord{LookupID: "create-ci", Fingerprint: hashSecret("ci"), Status: 201, Nonce: []byte("n"), Ciphertext: []byte("c"), CreatedAt: at(1)}
 		mustDo(t, st.Atomically(func(tx Store) error {
 			if err := tx.CreateServiceAccount(sa, nil); err != nil {
@@ -657,8 +658,8 @@ func TestStoreConcurrentKeyCreates(t *testing.T) {
 			}
 		}
 		slices.Sort(won)
-		if len(won) != MaxActiveKeysPerServiceAccount {
-			t.Fatalf("%d creates succeeded, want %d", len(won), MaxActiveKeysPerServiceAccount)
+		if len(won) != api.MaxActiveKeysPerServiceAccount {
+			t.Fatalf("%d creates succeeded, want %d", len(won), api.MaxActiveKeysPerServiceAccount)
 		}
 		for _, err := range errs {
 			var limit *KeyLimitError
@@ -675,8 +676,8 @@ func TestStoreConcurrentKeyCreates(t *testing.T) {
 		}
 		stored, err := st.ListAPIKeys(f.org.ID, owner)
 		mustDo(t, err)
-		if len(stored) != MaxActiveKeysPerServiceAccount {
-			t.Errorf("%d keys stored, want %d", len(stored), MaxActiveKeysPerServiceAccount)
+		if len(stored) != api.MaxActiveKeysPerServiceAccount {
+			t.Errorf("%d keys stored, want %d", len(stored), api.MaxActiveKeysPerServiceAccount)
 		}
 	})
 }
@@ -689,7 +690,7 @@ func TestStoreSnapshot(t *testing.T) {
 		key := f.apiKey(sa.ID, "k", at(2), time.Time{})
 		mustDo(t, st.CreateAPIKey(owner, key))
 		srv := f.server(t, "weather")
-		grant, _, err := st.PutServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: srv.ID, OrganizationID: f.org.ID, Role: AccessRoleUser, Capabilities: AllCapabilities}, at(3))
+		grant, _, err := st.PutServerGrant(Grant{ServiceAccountID: sa.ID, ServerID: srv.ID, OrganizationID: f.org.ID, Role: api.ServerRoleUser, Capabilities: AllCapabilities}, at(3))
 		mustDo(t, err)
 		snap := st.Snapshot()
 		wantEqual(t, "organizations", snap.Organizations, []Organization{f.org})

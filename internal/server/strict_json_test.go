@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,9 +42,9 @@ func TestLenientJSONAttacks(t *testing.T) {
 func TestEveryBodyIsDecodedStrictly(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
-	saID := e.createSA("ci", RoleMember)
+	saID := e.createSA("ci", api.RoleMember)
 	key := e.createKey(saID, "k")
-	var personal apiKeyJSON
+	var personal api.APIKey
 	e.owner.do(http.MethodPost, "/api/v0/me/api-keys", map[string]any{"name": "p"}).want(http.StatusCreated).decode(&personal)
 	weather := e.serverID("weather")
 	const org = "/api/v0/organizations/{org}"

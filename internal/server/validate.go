@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"regexp"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ func validateDescription(description string) error {
 // does only what it was explicitly given the role for.
 func parseServiceAccountRole(role string) (Role, error) {
 	if role == "" {
-		return RoleViewer, nil
+		return api.RoleViewer, nil
 	}
 	for _, r := range serviceAccountRoles {
 		if Role(role) == r {

@@ -1,85 +1,27 @@
 package server
 
-import "time"
+import (
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
+	"time"
+)
 
 // The JSON shapes of API.md. Conversions from the domain live here and nowhere
 // else, so the wire format has one definition.
 
-type organizationJSON struct {
-	ID                string     `json:"id"`
-	Name              string     `json:"name"`
-	DefaultServerRole AccessRole `json:"default_server_role"`
-	CreatedAt         string     `json:"created_at"`
-}
-
-type actorJSON struct {
-	ID             string    `json:"id"`
-	Type           ActorType `json:"type"`
-	Name           string    `json:"name"`
-	Role           Role      `json:"role"`
-	OrganizationID string    `json:"organization_id"`
-}
-
-type meJSON struct {
-	Actor         actorJSON          `json:"actor"`
-	Organizations []organizationJSON `json:"organizations"`
-}
-
-type serverJSON struct {
-	ID             string `json:"id"`
-	OrganizationID string `json:"organization_id"`
-	Name           string `json:"name"`
-	Slug           string `json:"slug"`
-	Description    string `json:"description"`
-	URL            string `json:"url"`
-	CreatedAt      string `json:"created_at"`
-}
-
 type serverListJSON struct {
-	Servers []serverJSON `json:"servers"`
+	Servers []api.Server `json:"servers"`
 	// NextPageToken is set when a request with a limit left items for a next page.
 	NextPageToken string `json:"next_page_token,omitempty"`
-}
-
-type serviceAccountJSON struct {
-	ID             string `json:"id"`
-	OrganizationID string `json:"organization_id"`
-	Name           string `json:"name"`
-	Description    string `json:"description"`
-	Role           Role   `json:"role"`
-	Disabled       bool   `json:"disabled"`
-	CreatedAt      string `json:"created_at"`
-	UpdatedAt      string `json:"updated_at"`
-}
-
-type createdServiceAccountJSON struct {
-	serviceAccountJSON
-	APIKey *apiKeyJSON `json:"api_key,omitempty"`
 }
 
 type serviceAccountListJSON struct {
-	ServiceAccounts []serviceAccountJSON `json:"service_accounts"`
+	ServiceAccounts []api.ServiceAccount `json:"service_accounts"`
 	// NextPageToken is set when a request with a limit left items for a next page.
 	NextPageToken string `json:"next_page_token,omitempty"`
 }
 
-type apiKeyJSON struct {
-	ID               string    `json:"id"`
-	OrganizationID   string    `json:"organization_id"`
-	ServiceAccountID string    `json:"service_account_id,omitempty"`
-	UserID           string    `json:"user_id,omitempty"`
-	Name             string    `json:"name"`
-	MaskedSecret     string    `json:"masked_secret"`
-	Status           KeyStatus `json:"status"`
-	CreatedAt        string    `json:"created_at"`
-	ExpiresAt        *string   `json:"expires_at"`
-	RevokedAt        *string   `json:"revoked_at"`
-	LastUsedAt       *string   `json:"last_used_at"`
-	Secret           string    `json:"secret,omitempty"`
-}
-
 type apiKeyListJSON struct {
-	APIKeys []apiKeyJSON `json:"api_keys"`
+	APIKeys []api.APIKey `json:"api_keys"`
 	// NextPageToken is set when a request with a limit left items for a next page.
 	NextPageToken string `json:"next_page_token,omitempty"`
 }
@@ -91,18 +33,8 @@ type activeKeyJSON struct {
 	ExpiresAt *string `json:"expires_at"`
 }
 
-type serverGrantJSON struct {
-	ServiceAccountID string       `json:"service_account_id"`
-	ServerID         string       `json:"server_id"`
-	OrganizationID   string       `json:"organization_id"`
-	Role             AccessRole   `json:"role"`
-	Capabilities     []Capability `json:"capabilities"`
-	CreatedAt        string       `json:"created_at"`
-	UpdatedAt        string       `json:"updated_at"`
-}
-
 type serverGrantListJSON struct {
-	ServerGrants []serverGrantJSON `json:"server_grants"`
+	ServerGrants []api.ServerGrant `json:"server_grants"`
 	// NextPageToken is set when a request with a limit left items for a next page.
 	NextPageToken string `json:"next_page_token,omitempty"`
 }
@@ -129,18 +61,18 @@ func formatOptionalTime(t time.Time) *string {
 	return &s
 }
 
-func toOrganizationJSON(org Organization) organizationJSON {
-	return organizationJSON{ID: org.ID, Name: org.Name, DefaultServerRole: org.DefaultServerRole, CreatedAt: formatTime(org.CreatedAt)}
+func toOrganizationJSON(org Organization) api.Organization {
+	return api.Organization{ID: org.ID, Name: org.Name, DefaultServerRole: string(org.DefaultServerRole), CreatedAt: formatTime(org.CreatedAt)}
 }
 
-func toActorJSON(a Actor) actorJSON {
-	return actorJSON{ID: a.ID, Type: a.Type, Name: a.Name, Role: a.Role, OrganizationID: a.OrganizationID}
+func toActorJSON(a Actor) api.Actor {
+	return api.Actor{ID: a.ID, Type: string(a.Type), Name: a.Name, Role: string(a.Role), OrganizationID: a.OrganizationID}
 }
 
 // toServerJSON derives the MCP endpoint's url from the listener and the id
 // rather than storing it, so it is stable and never disagrees with URL().
-func (s *Server) toServerJSON(srv MCPServer) serverJSON {
-	return serverJSON{
+func (s *Server) toServerJSON(srv MCPServer) api.Server {
+	return api.Server{
 		ID:             srv.ID,
 		OrganizationID: srv.OrganizationID,
 		Name:           srv.Name,
@@ -151,13 +83,13 @@ func (s *Server) toServerJSON(srv MCPServer) serverJSON {
 	}
 }
 
-func toServiceAccountJSON(sa ServiceAccount) serviceAccountJSON {
-	return serviceAccountJSON{
+func toServiceAccountJSON(sa ServiceAccount) api.ServiceAccount {
+	return api.ServiceAccount{
 		ID:             sa.ID,
 		OrganizationID: sa.OrganizationID,
 		Name:           sa.Name,
 		Description:    sa.Description,
-		Role:           sa.Role,
+		Role:           string(sa.Role),
 		Disabled:       sa.Disabled,
 		CreatedAt:      formatTime(sa.CreatedAt),
 		UpdatedAt:      formatTime(sa.UpdatedAt),
@@ -166,19 +98,19 @@ func toServiceAccountJSON(sa ServiceAccount) serviceAccountJSON {
 
 // toAPIKeyJSON names the key's owner in service_account_id, or, for a
 // personal key, user_id.
-func toAPIKeyJSON(k APIKey, owner KeyOwner, now time.Time) apiKeyJSON {
-	j := apiKeyJSON{
+func toAPIKeyJSON(k APIKey, owner KeyOwner, now time.Time) api.APIKey {
+	j := api.APIKey{
 		ID:             k.ID,
 		OrganizationID: k.OrganizationID,
 		Name:           k.Name,
 		MaskedSecret:   k.MaskedSecret,
-		Status:         k.Status(now),
+		Status:         string(k.Status(now)),
 		CreatedAt:      formatTime(k.CreatedAt),
 		ExpiresAt:      formatOptionalTime(k.ExpiresAt),
 		RevokedAt:      formatOptionalTime(k.RevokedAt),
 		LastUsedAt:     formatOptionalTime(k.LastUsedAt),
 	}
-	if owner.Type == ActorUser {
+	if owner.Type == api.ActorUser {
 		j.UserID = k.OwnerID
 	} else {
 		j.ServiceAccountID = k.OwnerID
@@ -186,12 +118,12 @@ func toAPIKeyJSON(k APIKey, owner KeyOwner, now time.Time) apiKeyJSON {
 	return j
 }
 
-func toServerGrantJSON(g Grant) serverGrantJSON {
-	return serverGrantJSON{
+func toServerGrantJSON(g Grant) api.ServerGrant {
+	return api.ServerGrant{
 		ServiceAccountID: g.ServiceAccountID,
 		ServerID:         g.ServerID,
 		OrganizationID:   g.OrganizationID,
-		Role:             g.Role,
+		Role:             string(g.Role),
 		Capabilities:     g.Capabilities.List(),
 		CreatedAt:        formatTime(g.CreatedAt),
 		UpdatedAt:        formatTime(g.UpdatedAt),
