@@ -132,13 +132,13 @@ type ServiceAccount struct {
 // initial key when the request asked for one.
 type CreatedServiceAccount struct {
 	ServiceAccount
-	APIKey *APIKey `json:"api_key,omitempty"`
+	APIKey *Key `json:"api_key,omitempty"`
 }
 
-// APIKey is the metadata of an API key. Secret is set only in the create
+// Key is the metadata of an API key. Secret is set only in the create
 // response. A personal key names its owner in UserID, a service account's key
 // in ServiceAccountID.
-type APIKey struct {
+type Key struct {
 	ID               string  `json:"id"`
 	OrganizationID   string  `json:"organization_id"`
 	ServiceAccountID string  `json:"service_account_id,omitempty"`

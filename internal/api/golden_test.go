@@ -16,7 +16,7 @@ var goldenTypes = map[string]func() any{
 	"ServiceAccount": func() any {
 		return new(ServiceAccount)
 	},
-	"APIKey":      func() any { return new(APIKey) },
+	"Key":         func() any { return new(Key) },
 	"Server":      func() any { return new(Server) },
 	"ServerGrant": func() any { return new(ServerGrant) },
 }

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // Sentinel errors, matched with errors.Is against any error this package returns.

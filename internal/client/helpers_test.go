@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 const testAPIKey = "fmcp_testApiKeyThatMustNeverBeLogged0000000000"

@@ -3,11 +3,12 @@ package client
 import (
 	"bufio"
 	"errors"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // otherKey is a Horizon key that is not the client's: a server that quotes

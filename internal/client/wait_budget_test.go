@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // TestHostileRetryAfterEndsAtOnce is the attack that found it: a server that

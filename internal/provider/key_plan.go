@@ -2,13 +2,14 @@ package provider
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // The plan of an API key is decided here, in two pure steps that ModifyPlan

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 var planNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)

@@ -2,13 +2,13 @@ package provider
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
 	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 	"github.com/horizonhq/terraform-provider-horizon/internal/tfrun"

@@ -3,12 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 )
 

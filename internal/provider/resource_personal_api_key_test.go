@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
 )

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )

@@ -3,7 +3,6 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/client"
 	"github.com/horizonhq/terraform-provider-horizon/internal/server"
 	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"

@@ -1,13 +1,14 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 func TestSeed(t *testing.T) {
@@ -127,14 +128,14 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	e := newTestEnv(t)
 	saID := e.createSA("ci", api.RoleMember)
 
-	var key api.APIKey
+	var key api.Key
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "primary", "expires_at": "2030-02-01T00:00:00+01:00"}).
 		want(http.StatusCreated).decode(&key)
 	if !regexp.MustCompile(`^fmcp_[A-Za-z0-9_-]{43}$`).MatchString(key.Secret) {
 		t.Fatalf("secret = %q", key.Secret)
 	}
 	random := strings.TrimPrefix(key.Secret, "fmcp_")
-	wantKey := api.APIKey{
+	wantKey := api.Key{
 		ID: key.ID, OrganizationID: e.srv.OrganizationID(), ServiceAccountID: saID, Name: "primary",
 		MaskedSecret: "fmcp_" + random[:4] + "..." + random[39:], Status: api.KeyStatusActive,
 		CreatedAt: "2030-01-02T15:04:05Z", ExpiresAt: ptr("2030-01-31T23:00:00Z"), Secret: key.Secret,
@@ -142,7 +143,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	assertKey(t, key, wantKey)
 
 	wantKey.Secret = ""
-	var got api.APIKey
+	var got api.Key
 	res := e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).want(http.StatusOK)
 	res.decode(&got)
 	assertKey(t, got, wantKey)
@@ -179,7 +180,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	}
 }
 
-func assertKey(t *testing.T, got, want api.APIKey) {
+func assertKey(t *testing.T, got, want api.Key) {
 	t.Helper()
 	if got.ID != want.ID || got.OrganizationID != want.OrganizationID || got.ServiceAccountID != want.ServiceAccountID ||
 		got.Name != want.Name || got.MaskedSecret != want.MaskedSecret || got.Status != want.Status ||
@@ -251,7 +252,7 @@ func TestErrorResponses(t *testing.T) {
 	revoked := e.createKey(otherSA, "revoked")
 	e.owner.do(http.MethodDelete, keyPath(otherSA, revoked.ID), nil).want(http.StatusOK)
 	expiringSA := e.createSA("expiring", api.RoleMember)
-	var expiring api.APIKey
+	var expiring api.Key
 	e.owner.do(http.MethodPost, saPath(expiringSA, "/api-keys"), map[string]any{"name": "short", "expires_at": "2030-01-02T15:04:06Z"}).
 		want(http.StatusCreated).decode(&expiring)
 	disabledSA := e.createSA("disabled", api.RoleMember)
@@ -426,7 +427,7 @@ func TestKeyTTL(t *testing.T) {
 	saID := e.createSA("ci", api.RoleMember)
 	// Mid-second: expires_at counts from created_at as shown, in whole seconds.
 	e.clock.Advance(1500 * time.Millisecond)
-	var key api.APIKey
+	var key api.Key
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "short", "ttl_seconds": 3600}).
 		want(http.StatusCreated).decode(&key)
 	if key.CreatedAt != "2030-01-02T15:04:06Z" || deref(key.ExpiresAt) != "2030-01-02T16:04:06Z" {

@@ -1,12 +1,13 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 func TestRoleAssignment(t *testing.T) {
@@ -56,7 +57,7 @@ func TestRoleChangeTakesEffectOnNextRequest(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	e := newTestEnv(t)
 	saID := e.createSA("ci", api.RoleMember)
-	var expiring api.APIKey
+	var expiring api.Key
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": "short", "expires_at": "2030-01-02T16:04:05Z"}).
 		want(http.StatusCreated).decode(&expiring)
 	e.createKey(saID, "long")
@@ -73,7 +74,7 @@ func TestExpiry(t *testing.T) {
 	if msg := res.wantError(http.StatusUnauthorized, "unauthenticated", nil).Error.Message; !strings.Contains(msg, "expired") {
 		t.Errorf("message %q does not say the key expired", msg)
 	}
-	var got api.APIKey
+	var got api.Key
 	e.owner.do(http.MethodGet, keyPath(saID, expiring.ID), nil).want(http.StatusOK).decode(&got)
 	if got.Status != api.KeyStatusExpired {
 		t.Errorf("status = %s, want expired", got.Status)
@@ -138,7 +139,7 @@ func TestLastUsedIsCoarse(t *testing.T) {
 	key := e.createKey(saID, "k")
 	c := e.client(key.Secret)
 	lastUsed := func() string {
-		var got api.APIKey
+		var got api.Key
 		e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).want(http.StatusOK).decode(&got)
 		return deref(got.LastUsedAt)
 	}

@@ -4,10 +4,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // lastUsedGranularity coarsens last_used_at so that a busy key does not take

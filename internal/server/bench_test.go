@@ -3,12 +3,13 @@ package server
 import (
 	"bytes"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // BenchmarkAuthenticatedGET is the server's hot path in a refresh: authenticate

@@ -2,12 +2,13 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // With either store, through the API: the limit holds under fifty concurrent
@@ -36,7 +37,7 @@ func concurrentKeyCreates(t *testing.T, e *testEnv) {
 	var created []string
 	for _, res := range responses {
 		if res.status == http.StatusCreated {
-			var key api.APIKey
+			var key api.Key
 			res.decode(&key)
 			created = append(created, key.ID)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // maxBodyBytes caps request bodies; every valid request is far smaller.

@@ -1,11 +1,12 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // visibleSlugs lists the slugs of the servers c may discover.
@@ -85,7 +86,7 @@ func TestDefaultServerRole(t *testing.T) {
 			e := newTestEnv(t, WithDefaultServerRole(tt.role))
 			var org api.Organization
 			e.owner.do(http.MethodGet, "/api/v0/organizations/current", nil).want(http.StatusOK).decode(&org)
-			if string(org.DefaultServerRole) != tt.role {
+			if org.DefaultServerRole != tt.role {
 				t.Errorf("default_server_role = %q, want %q", org.DefaultServerRole, tt.role)
 			}
 			member := e.actor(api.RoleMember)

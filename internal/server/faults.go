@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"errors"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // faults decides which requests fail before they are handled and which

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
@@ -65,15 +65,26 @@ func newFuzzEnv(t testing.TB) *fuzzEnv {
 }
 
 // reset gives the next input a freshly seeded store and clock. It keeps the
-// server's handler: building its routes again would cost more than most
-// inputs do, and every input's time counts twice, because the fuzzer
-// minimizes each new interesting input.
+// server's handler and its store's database, emptied: building the routes
+// or the schema again would cost more than most inputs do, and every input's
+// time counts twice, because the fuzzer minimizes each new interesting input.
 func (e *fuzzEnv) reset(t testing.TB) {
 	t.Helper()
 	e.t = t
 	e.clock.Set(testStart)
-	store := newMemoryStore()
-	e.srv.store, e.srv.idempotency = store, newIdempotency(store)
+	store := e.srv.store.(*sqliteStore)
+	if err := store.write(func(q querier) error {
+		// Children first: the foreign keys hold while the tables empty.
+		for _, table := range []string{"idempotency_records", "server_grants", "api_keys", "service_accounts", "mcp_servers", "users", "organizations"} {
+			if _, err := q.ExecContext(ctxBackground, `DELETE FROM `+table); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.idempotency = newIdempotency(store)
 	if err := e.srv.seed(api.ServerRoleNone); err != nil {
 		t.Fatal(err)
 	}
@@ -355,14 +366,14 @@ func (e *fuzzEnv) checkServiceAccount(sa api.ServiceAccount) {
 
 // checkAPIKey checks a key as the API shows it; withSecret is true for the
 // response to a create.
-func (e *fuzzEnv) checkAPIKey(raw []byte, saID string, withSecret bool) api.APIKey {
+func (e *fuzzEnv) checkAPIKey(raw []byte, saID string, withSecret bool) api.Key {
 	e.t.Helper()
 	if withSecret {
 		wantKeys(e.t, raw, append(slices.Clone(apiKeyKeys), "secret"))
 	} else {
 		wantKeys(e.t, raw, apiKeyKeys)
 	}
-	var key api.APIKey
+	var key api.Key
 	decodeStrict(e.t, raw, &key)
 	random := strings.TrimPrefix(key.Secret, "fmcp_")
 	if !strings.HasPrefix(key.ID, "key_") || !fuzzIDPattern.MatchString(key.ID) || key.OrganizationID != e.srv.OrganizationID() ||
@@ -881,7 +892,7 @@ func FuzzMCP(f *testing.F) {
 	}
 	e := newFuzzEnv(f)
 	var sa api.ServiceAccount
-	var key api.APIKey
+	var key api.Key
 	e.mustServe(http.MethodPost, saCollection, `{"name":"caller","role":"member"}`, &sa)
 	e.mustServe(http.MethodPost, saPath(sa.ID, "/api-keys"), `{"name":"k"}`, &key)
 	e.secrets = append(e.secrets, key.Secret)

@@ -2,13 +2,14 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 func TestServerGrantLifecycle(t *testing.T) {

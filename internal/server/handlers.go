@@ -1,9 +1,9 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"time"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
@@ -283,7 +283,7 @@ func (s *Server) listAPIKeys(of keysOf) handler {
 			return apiResponse{}, err
 		}
 		keys, next := paginate(keys, p, func(k APIKey) string { return creationKey(k.CreatedAt, k.ID) })
-		list := apiKeyListJSON{APIKeys: make([]api.APIKey, 0, len(keys)), NextPageToken: next}
+		list := apiKeyListJSON{APIKeys: make([]api.Key, 0, len(keys)), NextPageToken: next}
 		for _, k := range keys {
 			list.APIKeys = append(list.APIKeys, toAPIKeyJSON(k, owner, c.now))
 		}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
 
@@ -62,9 +62,9 @@ func (e *testEnv) createSA(name string, role Role) string {
 }
 
 // createKey creates a key as the owner and returns the key as created.
-func (e *testEnv) createKey(saID, name string) api.APIKey {
+func (e *testEnv) createKey(saID, name string) api.Key {
 	e.t.Helper()
-	var key api.APIKey
+	var key api.Key
 	e.owner.do(http.MethodPost, saPath(saID, "/api-keys"), map[string]any{"name": name}).want(http.StatusCreated).decode(&key)
 	return key
 }

@@ -4,12 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 func TestIdempotentReplay(t *testing.T) {
@@ -57,9 +58,9 @@ func TestIdempotentReplay(t *testing.T) {
 	}
 }
 
-func decodeKey(t *testing.T, res response) api.APIKey {
+func decodeKey(t *testing.T, res response) api.Key {
 	t.Helper()
-	var key api.APIKey
+	var key api.Key
 	res.decode(&key)
 	return key
 }

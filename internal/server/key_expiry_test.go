@@ -1,12 +1,13 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // A key's life can be shortened with PATCH expires_at, never extended: this is
@@ -16,7 +17,7 @@ func TestPatchKeyExpiryOnlyBringsItForward(t *testing.T) {
 	saID := e.createSA("ci", api.RoleMember)
 	never := e.createKey(saID, "never-expires")
 	path := keyPath(saID, never.ID)
-	var got api.APIKey
+	var got api.Key
 
 	// A key without an expiry may be given any future one.
 	e.owner.do(http.MethodPatch, path, map[string]any{"expires_at": "2030-01-03T00:00:00Z"}).want(http.StatusOK).decode(&got)
@@ -55,7 +56,7 @@ func TestPatchKeyExpiryOnlyBringsItForward(t *testing.T) {
 			if msg := res.wantError(http.StatusBadRequest, "invalid_request", map[string]any{"field": "expires_at"}).Error.Message; !strings.Contains(msg, tc.message) {
 				t.Errorf("message lacks %q: %s", tc.message, msg)
 			}
-			var after api.APIKey
+			var after api.Key
 			e.owner.do(http.MethodGet, path, nil).want(http.StatusOK).decode(&after)
 			if deref(after.ExpiresAt) != "2030-01-02T18:00:00Z" || after.Name != "never-expires" {
 				t.Errorf("a refused PATCH changed the key: %+v (expires %s)", after, deref(after.ExpiresAt))
@@ -102,7 +103,7 @@ func TestPatchKeyExpiryRacingRevoke(t *testing.T) {
 		})
 		wg.Go(func() { e.owner.do(http.MethodDelete, keyPath(saID, key.ID), nil).want(http.StatusOK) })
 		wg.Wait()
-		var got api.APIKey
+		var got api.Key
 		e.owner.do(http.MethodGet, keyPath(saID, key.ID), nil).want(http.StatusOK).decode(&got)
 		if got.Status != api.KeyStatusRevoked || got.RevokedAt == nil || deref(got.ExpiresAt) != "2030-01-02T16:00:00Z" {
 			t.Fatalf("round %d: key = %+v (expires %s, revoked %s)", round, got, deref(got.ExpiresAt), deref(got.RevokedAt))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/mcpclient"
 )
 
@@ -306,7 +306,7 @@ func TestMCPRecordsLastUsed(t *testing.T) {
 	e := newTestEnv(t, WithDefaultServerRole("user"))
 	member := e.actor(api.RoleMember)
 	e.mcpClient(member.key, e.serverID("weather")).mustConnect()
-	var got api.APIKey
+	var got api.Key
 	e.owner.do(http.MethodGet, keyPath(member.saID, e.keyIDOf(member)), nil).want(http.StatusOK).decode(&got)
 	if deref(got.LastUsedAt) != "2030-01-02T15:04:05Z" {
 		t.Errorf("last_used_at = %s after an MCP session", deref(got.LastUsedAt))

@@ -2,9 +2,10 @@ package server
 
 import (
 	"crypto/sha256"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // Role is an actor's role in its organization: viewer < member < admin < owner.

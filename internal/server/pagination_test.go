@@ -3,12 +3,13 @@ package server
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // listPage is one page of any list endpoint: its items' ids and the next token.

@@ -2,10 +2,11 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 const personalKeys = "/api/v0/me/api-keys"
@@ -32,7 +33,7 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 		t.Fatalf("personal keys = %+v, want the bootstrap key, owned by the user", list.APIKeys)
 	}
 
-	var key api.APIKey
+	var key api.Key
 	res := e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "laptop", "ttl_seconds": 86400}).want(http.StatusCreated)
 	res.decode(&key)
 	if !strings.HasPrefix(key.Secret, "fmcp_") || key.UserID != me.Actor.ID || deref(key.ExpiresAt) != "2030-01-03T15:04:05Z" {
@@ -41,7 +42,7 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 	if strings.Contains(string(res.body), `"service_account_id"`) {
 		t.Errorf("a personal key names a service account: %s", res.body)
 	}
-	var got api.APIKey
+	var got api.Key
 	e.owner.do(http.MethodGet, personalKeys+"/"+key.ID, nil).want(http.StatusOK).decode(&got)
 	if got.Secret != "" || got.Name != "laptop" {
 		t.Errorf("GET = %+v; the secret is shown once", got)
@@ -75,7 +76,7 @@ func TestPersonalKeyLifecycle(t *testing.T) {
 func TestPersonalKeysCarryTheUsersAccess(t *testing.T) {
 	e := newTestEnv(t)
 	member := e.addUser("Mia", api.RoleMember)
-	var key api.APIKey
+	var key api.Key
 	member.do(http.MethodPost, personalKeys, map[string]any{"name": "cli"}).want(http.StatusCreated).decode(&key)
 	cli := e.client(key.Secret)
 	cli.do(http.MethodGet, saCollection, nil).want(http.StatusOK)
@@ -104,7 +105,7 @@ func TestPersonalKeysBelongToUsers(t *testing.T) {
 	// A service account's key is not reachable as a personal key, nor the reverse.
 	saKey := e.createKey(admin.saID, "second")
 	e.owner.do(http.MethodGet, personalKeys+"/"+saKey.ID, nil).wantError(http.StatusNotFound, "not_found", nil)
-	var mine api.APIKey
+	var mine api.Key
 	e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "mine"}).want(http.StatusCreated).decode(&mine)
 	e.owner.do(http.MethodGet, keyPath(admin.saID, mine.ID), nil).wantError(http.StatusNotFound, "not_found", nil)
 }
@@ -121,7 +122,7 @@ func TestPersonalKeyCap(t *testing.T) {
 
 func TestPersonalKeyCreatesAreIdempotent(t *testing.T) {
 	e := newTestEnv(t)
-	var first, second api.APIKey
+	var first, second api.Key
 	e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "ci"}, "Idempotency-Key", "k-1").want(http.StatusCreated).decode(&first)
 	res := e.owner.do(http.MethodPost, personalKeys, map[string]any{"name": "ci"}, "Idempotency-Key", "k-1").want(http.StatusCreated)
 	res.decode(&second)

@@ -2,8 +2,9 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"strings"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // This file holds every permission rule of the server, in the order API.md

@@ -2,8 +2,9 @@ package server
 
 import (
 	"errors"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 func TestEffectiveServerAccess(t *testing.T) {

@@ -2,10 +2,11 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // route is one row of the routing table: the pattern, the action the caller's

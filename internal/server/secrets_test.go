@@ -7,12 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // TestLogsHoldNoSecrets drives every path that logs (the access log of API
@@ -103,7 +104,7 @@ func TestSnapshotHoldsNoSecret(t *testing.T) {
 	var withInitial api.CreatedServiceAccount
 	e.owner.do(http.MethodPost, saCollection, map[string]any{"name": "ui", "create_key": true}, "Idempotency-Key", idempotencyKeys[0]).
 		want(http.StatusCreated).decode(&withInitial)
-	var idempotent api.APIKey
+	var idempotent api.Key
 	e.owner.do(http.MethodPost, saPath(withInitial.ID, "/api-keys"), map[string]any{"name": "b"}, "Idempotency-Key", idempotencyKeys[1]).
 		want(http.StatusCreated).decode(&idempotent)
 	e.owner.do(http.MethodPost, serverCollection, map[string]any{"name": "Billing", "slug": "billing"}, "Idempotency-Key", idempotencyKeys[2]).

@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"log/slog"
 	"math"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // Server is a running reference server.
@@ -226,12 +227,13 @@ func newConfig(opts []Option) (*config, error) {
 // directly need none.
 func newServer(cfg *config, baseURL string) (*Server, error) {
 	logger := slog.New(redactingHandler{slog.NewTextHandler(cfg.logOutput, nil)})
-	var store Store = newMemoryStore()
+	open := openMemoryStore
 	if cfg.dataFile != "" {
-		var err error
-		if store, err = openSQLiteStore(cfg.dataFile); err != nil {
-			return nil, fmt.Errorf("server: %w", err)
-		}
+		open = func() (*sqliteStore, error) { return openSQLiteStore(cfg.dataFile) }
+	}
+	store, err := open()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	draining, drain := context.WithCancel(context.Background())
 	stopping, stop := context.WithCancel(context.Background())

@@ -4,13 +4,15 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // TestShutdownCompletesHeldRequest holds a create with WithLatency, then
@@ -18,7 +20,8 @@ import (
 // the change is committed, its response delivered, and the listener closed.
 func TestShutdownCompletesHeldRequest(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, WithLatency(time.Hour))
+	data := filepath.Join(t.TempDir(), "horizon.db")
+	e := newTestEnv(t, WithLatency(time.Hour), WithDataFile(data))
 	count := e.srv.RequestCount()
 	type result struct {
 		res response
@@ -42,7 +45,7 @@ func TestShutdownCompletesHeldRequest(t *testing.T) {
 	}
 	var sa api.ServiceAccount
 	got.res.want(http.StatusCreated).decode(&sa)
-	if stored := e.srv.Store().Snapshot().ServiceAccounts; len(stored) != 1 || stored[0].ID != sa.ID {
+	if stored := storedAfterShutdown(t, data).ServiceAccounts; len(stored) != 1 || stored[0].ID != sa.ID {
 		t.Errorf("stored %+v, want the account whose response was delivered", stored)
 	}
 	if _, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL(), "http://")); err == nil {
@@ -56,7 +59,8 @@ func TestShutdownCompletesHeldRequest(t *testing.T) {
 // return.
 func TestShutdownDrains(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	data := filepath.Join(t.TempDir(), "horizon.db")
+	e := newTestEnv(t, WithDataFile(data))
 	addr := strings.TrimPrefix(e.srv.URL(), "http://")
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -100,7 +104,7 @@ func TestShutdownDrains(t *testing.T) {
 	if err := <-shutdown; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if stored := e.srv.Store().Snapshot().ServiceAccounts; len(stored) != 1 || stored[0].Name != "drained" {
+	if stored := storedAfterShutdown(t, data).ServiceAccounts; len(stored) != 1 || stored[0].Name != "drained" {
 		t.Errorf("stored %+v, want the drained request's account", stored)
 	}
 }
@@ -110,7 +114,8 @@ func TestShutdownDrains(t *testing.T) {
 // a 503 if the refusal beats the close.
 func TestStopAbandonsHeldRequest(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, WithLatency(time.Hour))
+	data := filepath.Join(t.TempDir(), "horizon.db")
+	e := newTestEnv(t, WithLatency(time.Hour), WithDataFile(data))
 	count := e.srv.RequestCount()
 	type result struct {
 		res response
@@ -130,4 +135,16 @@ func TestStopAbandonsHeldRequest(t *testing.T) {
 	if n := len(e.srv.Store().Snapshot().ServiceAccounts); n != 0 {
 		t.Errorf("a request held at Stop created %d service accounts", n)
 	}
+}
+
+// storedAfterShutdown is what a server that shut down left in its data file:
+// Shutdown closes the store, so the file is opened again to read it.
+func storedAfterShutdown(t *testing.T, data string) Snapshot {
+	t.Helper()
+	st, err := openSQLiteStore(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	return st.Snapshot()
 }

@@ -6,14 +6,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"io"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite", pure Go
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 )
 
@@ -30,13 +31,21 @@ import (
 // it (flock) from open to Close.
 type sqliteStore struct {
 	path string
+	// memory is set for the embedded default: a private database in
+	// memory, which anchor keeps alive until Close.
+	memory bool
+	anchor *sql.Conn
 	// writes begins its transactions with BEGIN IMMEDIATE, reads with a plain
 	// BEGIN (a consistent snapshot that does not wait for writers).
 	writes, reads *sql.DB
 	lock          *os.File
 	// tx is set in the view that Atomically hands to its function: every
-	// method of the view runs in it.
+	// method of the view runs in it, and none uses the cache.
 	tx *sql.Tx
+	// cache answers the reads of every request until a write commits.
+	cache *readCache
+	// prepared runs the single-query reads on reads.
+	prepared *preparedReads
 }
 
 // sqliteSchemaVersion is the schema this server writes, recorded in the
@@ -45,8 +54,9 @@ type sqliteStore struct {
 //
 // Version 2 stores each unique name's folded form (names.Fold) beside it,
 // unique per organization, so that the database itself refuses a lookalike
-// of an existing name.
-const sqliteSchemaVersion = 2
+// of an existing name. Version 3 stores times in microseconds instead of
+// nanoseconds, which overflowed for expiries after 2262.
+const sqliteSchemaVersion = 3
 
 // sqliteApplicationID marks a file as this server's (PRAGMA application_id,
 // "Hzn1"), so that another program's SQLite database is refused, not changed.
@@ -125,19 +135,32 @@ CREATE TABLE idempotency_records (
 CREATE INDEX idempotency_records_by_age ON idempotency_records (created_at);
 `
 
-// Times are stored as Unix nanoseconds, and the zero time ("never") as 0.
+// Times are stored as Unix microseconds, which cover any expiry a client may
+// send (to the year 9999 and beyond; nanoseconds end in 2262), and the zero
+// time ("never") as 0.
 func sqlTime(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	return t.UnixNano()
+	return t.UnixMicro()
 }
 
 func fromSQLTime(n int64) time.Time {
 	if n == 0 {
 		return time.Time{}
 	}
-	return time.Unix(0, n).UTC()
+	return time.UnixMicro(n).UTC()
+}
+
+// timeColumns are the columns that hold times, by table.
+var timeColumns = map[string][]string{
+	"organizations":       {"created_at"},
+	"users":               {"created_at"},
+	"service_accounts":    {"created_at", "updated_at"},
+	"api_keys":            {"created_at", "expires_at", "revoked_at", "last_used_at"},
+	"mcp_servers":         {"created_at"},
+	"server_grants":       {"created_at", "updated_at"},
+	"idempotency_records": {"created_at"},
 }
 
 // sqliteHeader opens every SQLite database file.
@@ -160,7 +183,7 @@ func openSQLiteStore(path string) (_ *sqliteStore, err error) {
 	if err := checkSQLiteHeader(lock, path); err != nil {
 		return nil, err
 	}
-	s := &sqliteStore{path: path, lock: lock}
+	s := &sqliteStore{path: path, lock: lock, cache: newReadCache()}
 	// Both pools open the file read-write: SQLite needs that even to read a
 	// database in WAL mode. Nothing is written before the checks pass.
 	if s.reads, err = sql.Open("sqlite", sqliteDSN(path, "deferred")); err != nil {
@@ -178,7 +201,44 @@ func openSQLiteStore(path string) (_ *sqliteStore, err error) {
 		_ = s.Close()
 		return nil, err
 	}
+	s.prepared = &preparedReads{db: s.reads}
 	return s, nil
+}
+
+// openMemoryStore is the embedded default: a private SQLite database in
+// memory (SQLite's memdb VFS), gone when the server stops, with the same
+// schema, rules and transactions as a data file. Each server has its own.
+func openMemoryStore() (_ *sqliteStore, err error) {
+	name := "/horizon-" + newID("mem_")
+	s := &sqliteStore{path: "memory", memory: true, cache: newReadCache()}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
+	if s.writes, err = sql.Open("sqlite", memoryDSN(name, "immediate")); err != nil {
+		return nil, err
+	}
+	// The database lives while a connection to it is open: the anchor holds
+	// one, so that a pool closing its idle connections loses nothing.
+	if s.anchor, err = s.writes.Conn(context.Background()); err != nil {
+		return nil, err
+	}
+	if s.reads, err = sql.Open("sqlite", memoryDSN(name, "deferred")); err != nil {
+		return nil, err
+	}
+	s.prepared = &preparedReads{db: s.reads}
+	return s, s.migrate()
+}
+
+// memoryDSN is sqliteDSN for a database in memory.
+func memoryDSN(name, txlock string) string {
+	q := url.Values{}
+	q.Set("vfs", "memdb")
+	q.Set("_txlock", txlock)
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	return "file:" + name + "?" + q.Encode()
 }
 
 // sqliteDSN names the file with the settings every connection needs:
@@ -246,15 +306,17 @@ func (s *sqliteStore) check() error {
 	return nil
 }
 
-// migrate brings a new file to the current schema, in WAL mode.
+// migrate brings a new database to the current schema, a file in WAL mode.
 func (s *sqliteStore) migrate() error {
 	ctx := context.Background()
-	var mode string
-	if err := s.writes.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
-		return fmt.Errorf("data file %s: cannot use a write-ahead log: %w", s.path, err)
-	}
-	if mode != "wal" {
-		return fmt.Errorf("data file %s: cannot use a write-ahead log (journal mode %q)", s.path, mode)
+	if !s.memory {
+		var mode string
+		if err := s.writes.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+			return fmt.Errorf("data file %s: cannot use a write-ahead log: %w", s.path, err)
+		}
+		if mode != "wal" {
+			return fmt.Errorf("data file %s: cannot use a write-ahead log (journal mode %q)", s.path, mode)
+		}
 	}
 	return s.write(func(q querier) error {
 		var version int64
@@ -283,6 +345,20 @@ func (s *sqliteStore) migrate() error {
 // migrations[v] brings a file of schema version v to v+1.
 var migrations = map[int64]func(querier) error{
 	1: addNameFolds,
+	2: timesInMicroseconds,
+}
+
+// timesInMicroseconds (version 2 to 3) divides every stored time by 1,000;
+// "never", 0, stays 0.
+func timesInMicroseconds(q querier) error {
+	for table, columns := range timeColumns {
+		for _, column := range columns {
+			if _, err := q.ExecContext(ctxBackground, `UPDATE `+table+` SET `+column+` = `+column+` / 1000`); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // addNameFolds (version 1 to 2) stores the folded names and their unique
@@ -337,12 +413,23 @@ func (s *sqliteStore) Close() error {
 		return errors.New("server: Close of a transaction's view of the store")
 	}
 	var errs []error
+	if s.prepared != nil {
+		s.prepared.stmts.Range(func(_, stmt any) bool {
+			errs = append(errs, stmt.(*sql.Stmt).Close())
+			return true
+		})
+	}
+	if s.anchor != nil {
+		errs = append(errs, s.anchor.Close())
+	}
 	for _, db := range []*sql.DB{s.reads, s.writes} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}
 	}
-	errs = append(errs, s.lock.Close())
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -355,10 +442,75 @@ type querier interface {
 
 // write runs fn in a transaction that holds the write lock from its start,
 // or in the view's transaction.
-func (s *sqliteStore) write(fn func(querier) error) error { return s.inTx(s.writes, fn) }
+func (s *sqliteStore) write(fn func(querier) error) error {
+	if err := s.inTx(s.writes, fn); err != nil {
+		return err
+	}
+	if s.tx == nil {
+		s.cache.committed()
+	}
+	return nil
+}
 
 // read runs fn in a read transaction, or in the view's transaction.
 func (s *sqliteStore) read(fn func(querier) error) error { return s.inTx(s.reads, fn) }
+
+// readOne runs fn, which makes a single query, outside a transaction (one
+// statement is consistent by itself, and a transaction would double its
+// cost) with statements prepared once, or in the view's transaction.
+func (s *sqliteStore) readOne(fn func(querier) error) error {
+	if s.tx != nil {
+		return fn(s.tx)
+	}
+	return fn(s.prepared)
+}
+
+// preparedReads runs each query through a statement prepared once for the
+// pool: SQLite's parsing of a query cost more than running it.
+type preparedReads struct {
+	db    *sql.DB
+	stmts sync.Map // query → *sql.Stmt
+}
+
+func (p *preparedReads) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if stmt, ok := p.stmts.Load(query); ok {
+		return stmt.(*sql.Stmt), nil
+	}
+	stmt, err := p.db.PrepareContext(ctx, query) //nolint:gosec // G701: the store's own queries, never built from input
+	if err != nil {
+		return nil, err
+	}
+	if other, loaded := p.stmts.LoadOrStore(query, stmt); loaded {
+		_ = stmt.Close()
+		return other.(*sql.Stmt), nil
+	}
+	return stmt, nil
+}
+
+func (p *preparedReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	stmt, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.ExecContext(ctx, args...)
+}
+
+func (p *preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	stmt, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
+func (p *preparedReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	stmt, err := p.stmt(ctx, query)
+	if err != nil {
+		// A failed prepare reaches the caller as the row's error.
+		return p.db.QueryRowContext(ctx, query, args...) //nolint:gosec // G701: the store's own queries, never built from input
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
 
 func (s *sqliteStore) inTx(db *sql.DB, fn func(querier) error) error {
 	if s.tx != nil {
@@ -383,12 +535,14 @@ func (s *sqliteStore) Atomically(fn func(Store) error) error {
 	if err != nil {
 		return err
 	}
-	view := &sqliteStore{path: s.path, writes: s.writes, reads: s.reads, lock: s.lock, tx: tx}
+	view := &sqliteStore{path: s.path, memory: s.memory, writes: s.writes, reads: s.reads, lock: s.lock, tx: tx, prepared: s.prepared}
 	if err := fn(view); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	s.cache.committed()
+	return err
 }
 
 var ctxBackground = context.Background()
@@ -436,7 +590,18 @@ func scanOrganization(row interface{ Scan(...any) error }) (Organization, error)
 }
 
 func (s *sqliteStore) GetOrganization(id string) (org Organization, err error) {
-	err = s.read(func(q querier) error {
+	if s.tx == nil {
+		if org, ok := cached(s.cache, s.cache.orgs, id); ok {
+			return org, nil
+		}
+		generation := s.cache.begin()
+		defer func() {
+			if err == nil {
+				remember(s.cache, generation, s.cache.orgs, id, org)
+			}
+		}()
+	}
+	err = s.readOne(func(q querier) error {
 		org, err = scanOrganization(q.QueryRowContext(ctxBackground, `SELECT `+organizationColumns+` FROM organizations WHERE id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return &NotFoundError{Resource: resourceOrganization}
@@ -546,6 +711,10 @@ func scanKey(row interface{ Scan(...any) error }) (APIKey, error) {
 }
 
 // checkSecretFree refuses a secret that another key already has.
+// errDuplicateSecret refuses a key whose secret another key has: a secret
+// authenticates exactly one key.
+var errDuplicateSecret = errors.New("an API key with the same secret already exists")
+
 func checkSecretFree(q querier, key APIKey) error {
 	taken, err := exists(q, `SELECT 1 FROM api_keys WHERE secret_hash = ?`, key.SecretHash[:])
 	if err == nil && taken {
@@ -566,6 +735,17 @@ func insertKey(q querier, key APIKey) error {
 }
 
 func (s *sqliteStore) ResolveAPIKey(secretHash [32]byte) (key APIKey, actor Actor, err error) {
+	if s.tx == nil {
+		if r, ok := cached(s.cache, s.cache.keys, secretHash); ok {
+			return r.key, r.actor, nil
+		}
+		generation := s.cache.begin()
+		defer func() {
+			if err == nil {
+				remember(s.cache, generation, s.cache.keys, secretHash, resolvedKey{key, actor})
+			}
+		}()
+	}
 	err = s.read(func(q querier) error {
 		key, err = scanKey(q.QueryRowContext(ctxBackground, `SELECT `+keyColumns+` FROM api_keys WHERE secret_hash = ?`, secretHash[:]))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -665,7 +845,7 @@ func (s *sqliteStore) CreateServiceAccount(sa ServiceAccount, initialKey *APIKey
 }
 
 func (s *sqliteStore) GetServiceAccount(orgID, id string) (sa ServiceAccount, err error) {
-	err = s.read(func(q querier) error {
+	err = s.readOne(func(q querier) error {
 		sa, err = serviceAccount(q, orgID, id)
 		return err
 	})
@@ -911,7 +1091,7 @@ func (s *sqliteStore) DeleteMCPServer(orgID, id string) error {
 }
 
 func (s *sqliteStore) GetMCPServer(orgID, id string) (srv MCPServer, err error) {
-	err = s.read(func(q querier) error {
+	err = s.readOne(func(q querier) error {
 		srv, err = mcpServer(q, orgID, id)
 		return err
 	})
@@ -1041,7 +1221,18 @@ func (s *sqliteStore) DeleteServerGrant(orgID, serviceAccountID, serverID string
 }
 
 func (s *sqliteStore) ServerGrantsOf(actorID string) (grants map[string]Grant, err error) {
-	err = s.read(func(q querier) error {
+	if s.tx == nil {
+		if grants, ok := cached(s.cache, s.cache.grants, actorID); ok {
+			return grants, nil
+		}
+		generation := s.cache.begin()
+		defer func() {
+			if err == nil {
+				remember(s.cache, generation, s.cache.grants, actorID, grants)
+			}
+		}()
+	}
+	err = s.readOne(func(q querier) error {
 		list, err := queryList(q, scanGrant, `SELECT `+grantColumns+` FROM server_grants WHERE service_account_id = ?`, actorID)
 		grants = make(map[string]Grant, len(list))
 		for _, g := range list {

@@ -6,13 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"github.com/horizonhq/terraform-provider-horizon/internal/names"
 	"github.com/horizonhq/terraform-provider-horizon/internal/testutil"
 )
@@ -358,10 +359,13 @@ CREATE TABLE idempotency_records (
 CREATE INDEX idempotency_records_by_age ON idempotency_records (created_at);
 `
 
+// v1CreatedAt is a time as versions 1 and 2 stored it, in nanoseconds.
+const v1CreatedAt = int64(1_700_000_000_123_456_789)
+
 // TestDataFileMigratesToFoldedNames: a version 1 file gains the folded names
-// and their unique indexes, keeps its rows, and refuses lookalikes after; a
-// file that holds lookalikes already is refused, naming them, and left at
-// version 1.
+// and their unique indexes, keeps its rows (their times in microseconds, as
+// version 3 stores them), and refuses lookalikes after; a file that holds
+// lookalikes already is refused, naming them, and left at version 1.
 func TestDataFileMigratesToFoldedNames(t *testing.T) {
 	t.Parallel()
 	writeV1 := func(t *testing.T, accounts ...string) string {
@@ -375,7 +379,8 @@ func TestDataFileMigratesToFoldedNames(t *testing.T) {
 			 INSERT INTO mcp_servers VALUES ('srv_a', 'org_a', 'Weather', 'weather', '', 0);`)
 		mustDo(t, err)
 		for i, name := range accounts {
-			_, err = db.ExecContext(context.Background(), `INSERT INTO service_accounts VALUES (?, 'org_a', ?, '', 'viewer', 0, 0, 0)`, fmt.Sprintf("sa_%d", i), name)
+			_, err = db.ExecContext(context.Background(), `INSERT INTO service_accounts VALUES (?, 'org_a', ?, '', 'viewer', 0, ?, ?)`,
+				fmt.Sprintf("sa_%d", i), name, v1CreatedAt, v1CreatedAt)
 			mustDo(t, err)
 		}
 		return path
@@ -390,6 +395,10 @@ func TestDataFileMigratesToFoldedNames(t *testing.T) {
 		mustDo(t, err)
 		if len(list) != 2 {
 			t.Fatalf("%d accounts after the migration, want 2", len(list))
+		}
+		// Version 3 stores microseconds: the nanoseconds of version 1 and 2 are divided.
+		if want := time.Unix(0, v1CreatedAt).UTC().Truncate(time.Microsecond); !list[0].CreatedAt.Equal(want) || !list[0].UpdatedAt.Equal(want) {
+			t.Errorf("created_at %s, updated_at %s after the migration, want %s", list[0].CreatedAt, list[0].UpdatedAt, want)
 		}
 		var conflict *ConflictError
 		err = st.CreateServiceAccount(ServiceAccount{ID: "sa_new", OrganizationID: "org_a", Name: "CI-DEPLOYER", Role: api.RoleViewer}, nil)

@@ -2,14 +2,16 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // Store keeps the server's state. Every method is atomic: rules that span
 // several objects (the active-key limit, name uniqueness, revoking keys and
-// removing grants with their account) are enforced inside one call. There
-// are two: the memory store (the default) and the SQLite store (WithDataFile).
+// removing grants with their account) are enforced inside one call. It has
+// one implementation, SQLite (sqlstore.go), in memory by default and on a
+// file with WithDataFile.
 type Store interface {
 	CreateOrganization(org Organization) error
 	GetOrganization(id string) (Organization, error)
@@ -96,7 +98,8 @@ type Store interface {
 	ListServerGrants(orgID, serviceAccountID string) ([]Grant, error)
 	DeleteServerGrant(orgID, serviceAccountID, serverID string) error
 	// ServerGrantsOf returns the grants that actorID holds, keyed by server
-	// id; an actor without grants (every user) gets an empty or nil map.
+	// id; an actor without grants (every user) gets an empty or nil map. The
+	// map may be shared with other callers: read it, never change it.
 	ServerGrantsOf(actorID string) (map[string]Grant, error)
 
 	GetIdempotencyRecord(lookupID string) (IdempotencyRecord, error)
@@ -109,9 +112,8 @@ type Store interface {
 	// Atomically runs fn with a Store whose changes become durable together:
 	// a crash keeps all of them or none. The idempotent dispatch stores a
 	// create and the record that replays its response this way, so a retry
-	// after a crash never creates a second object. The SQLite store runs fn
-	// in one transaction, rolled back when fn fails; the memory store keeps
-	// nothing across a crash, so it runs fn on itself.
+	// after a crash never creates a second object. It runs fn in one
+	// transaction, rolled back when fn fails.
 	Atomically(fn func(Store) error) error
 
 	// Snapshot returns a copy of everything stored, for tests and debugging.

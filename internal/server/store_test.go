@@ -4,26 +4,34 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
-// The store suite: every test here runs against each Store implementation,
-// so the memory store and the SQLite store keep the same contract.
+// The store suite: every test here runs against the one store, SQLite, both
+// in memory (the embedded default) and on a file (-data).
 
 var storeKinds = []struct {
 	name string
 	open func(t *testing.T) Store
 }{
-	{"memory", func(*testing.T) Store { return newMemoryStore() }},
-	{"sqlite", func(t *testing.T) Store {
+	{"memory", func(t *testing.T) Store { return closedWithTest(t)(openMemoryStore()) }},
+	{"file", func(t *testing.T) Store {
+		return closedWithTest(t)(openSQLiteStore(filepath.Join(t.TempDir(), "horizon.db")))
+	}},
+}
+
+// closedWithTest takes what an open returned, fails t on an error, and closes
+// the store when t ends.
+func closedWithTest(t *testing.T) func(*sqliteStore, error) Store {
+	return func(s *sqliteStore, err error) Store {
 		t.Helper()
-		s, err := openSQLiteStore(filepath.Join(t.TempDir(), "horizon.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +41,7 @@ var storeKinds = []struct {
 			}
 		})
 		return s
-	}},
+	}
 }
 
 // eachStore runs test against a new store of each kind.
@@ -707,7 +715,7 @@ func TestStoreSnapshot(t *testing.T) {
 	})
 }
 
-// TestStoreLookalikeNames: both stores compare names folded (names.Fold), on
+// TestStoreLookalikeNames: the store compares names folded (names.Fold), on
 // create and on rename, and a name may take another spelling of itself.
 func TestStoreLookalikeNames(t *testing.T) {
 	eachStore(t, func(t *testing.T, st Store) {
@@ -739,4 +747,12 @@ func TestStoreLookalikeNames(t *testing.T) {
 		mustDo(t, st.DeleteServiceAccount(f.org.ID, sa.ID, at(3)))
 		mustDo(t, st.CreateServiceAccount(ServiceAccount{ID: newID("sa_"), OrganizationID: f.org.ID, Name: "ci-deployer", CreatedAt: at(3), UpdatedAt: at(3)}, nil))
 	})
+}
+
+// byCreation orders as the lists of the store do: by creation time, then id.
+func byCreation(aCreated time.Time, aID string, bCreated time.Time, bID string) int {
+	if c := aCreated.Compare(bCreated); c != 0 {
+		return c
+	}
+	return cmp.Compare(aID, bID)
 }

@@ -1,10 +1,11 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // TestLenientJSONAttacks replays the bodies that once made the server act on
@@ -44,7 +45,7 @@ func TestEveryBodyIsDecodedStrictly(t *testing.T) {
 	e := newTestEnv(t)
 	saID := e.createSA("ci", api.RoleMember)
 	key := e.createKey(saID, "k")
-	var personal api.APIKey
+	var personal api.Key
 	e.owner.do(http.MethodPost, "/api/v0/me/api-keys", map[string]any{"name": "p"}).want(http.StatusCreated).decode(&personal)
 	weather := e.serverID("weather")
 	const org = "/api/v0/organizations/{org}"

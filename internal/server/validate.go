@@ -2,12 +2,13 @@ package server
 
 import (
 	"fmt"
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 const maxDescriptionLength = 1024

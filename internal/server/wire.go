@@ -1,8 +1,9 @@
 package server
 
 import (
-	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 	"time"
+
+	"github.com/horizonhq/terraform-provider-horizon/internal/api"
 )
 
 // The JSON shapes of API.md. Conversions from the domain live here and nowhere
@@ -21,7 +22,7 @@ type serviceAccountListJSON struct {
 }
 
 type apiKeyListJSON struct {
-	APIKeys []api.APIKey `json:"api_keys"`
+	APIKeys []api.Key `json:"api_keys"`
 	// NextPageToken is set when a request with a limit left items for a next page.
 	NextPageToken string `json:"next_page_token,omitempty"`
 }
@@ -98,8 +99,8 @@ func toServiceAccountJSON(sa ServiceAccount) api.ServiceAccount {
 
 // toAPIKeyJSON names the key's owner in service_account_id, or, for a
 // personal key, user_id.
-func toAPIKeyJSON(k APIKey, owner KeyOwner, now time.Time) api.APIKey {
-	j := api.APIKey{
+func toAPIKeyJSON(k APIKey, owner KeyOwner, now time.Time) api.Key {
+	j := api.Key{
 		ID:             k.ID,
 		OrganizationID: k.OrganizationID,
 		Name:           k.Name,
