@@ -25,12 +25,13 @@ import (
 // state, byte for byte. The framework still runs its whole pipeline for such
 // a plan (defaults, write-only attributes, each attribute's plan modifiers,
 // the resource's ModifyPlan), walking the schema by path for every attribute
-// (internal/cmd/horizon-bench/README.md). The shortcut answers the prior state unchanged, as
-// the framework would, but only where nothing in that pipeline could change
-// it: every attribute the configuration leaves null holds its default, the
-// schema has no write-only attribute, and the resource itself says, with its
-// steadyPlan rule beside its ModifyPlan, that it has nothing to decide.
-// Anything else, and any resource without such a rule, goes to the framework.
+// (see internal/cmd/horizon-bench/README.md). The shortcut answers the prior
+// state unchanged, as the framework would, but only where nothing in that
+// pipeline could change it: every attribute the configuration leaves null
+// holds its default, the schema has no write-only attribute, and the
+// resource itself says, with its steadyPlan rule beside its ModifyPlan, that
+// it has nothing to decide. Anything else, and any resource without such a
+// rule, goes to the framework.
 // TestUnchangedPlansMatchTheFramework compares whole responses with the
 // framework's for prior states drawn at random.
 func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
@@ -74,8 +75,8 @@ type providerServer struct {
 type steadyPlanner interface {
 	// steadyPlan reports whether ModifyPlan and the plan modifiers of the
 	// resource's attributes, given state as both the prior state and the
-	// plan, change nothing and report nothing; when they would not, it
-	// records what ModifyPlan would have recorded.
+	// plan, change nothing and report nothing; when it reports true, it has
+	// recorded what ModifyPlan would have recorded.
 	steadyPlan(ctx context.Context, state map[string]tftypes.Value) bool
 }
 

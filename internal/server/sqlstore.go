@@ -44,8 +44,8 @@ type sqliteStore struct {
 	tx *sql.Tx
 	// cache answers the reads of every request until a write commits.
 	cache *readCache
-	// prepared runs the single-query reads on reads.
-	prepared *preparedReads
+	// readStatements holds the single-query reads prepared on reads.
+	readStatements *statements
 }
 
 // sqliteSchemaVersion is the schema this server writes, recorded in the
@@ -197,11 +197,11 @@ func openSQLiteStore(path string) (_ *sqliteStore, err error) {
 		_ = s.reads.Close()
 		return nil, fmt.Errorf("data file %s: %w", path, err)
 	}
+	s.readStatements = &statements{db: s.reads}
 	if err := s.migrate(); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
-	s.prepared = &preparedReads{db: s.reads}
 	return s, nil
 }
 
@@ -227,7 +227,7 @@ func openMemoryStore() (_ *sqliteStore, err error) {
 	if s.reads, err = sql.Open("sqlite", memoryDSN(name, "deferred")); err != nil {
 		return nil, err
 	}
-	s.prepared = &preparedReads{db: s.reads}
+	s.readStatements = &statements{db: s.reads}
 	return s, s.migrate()
 }
 
@@ -413,11 +413,8 @@ func (s *sqliteStore) Close() error {
 		return errors.New("server: Close of a transaction's view of the store")
 	}
 	var errs []error
-	if s.prepared != nil {
-		s.prepared.stmts.Range(func(_, stmt any) bool {
-			errs = append(errs, stmt.(*sql.Stmt).Close())
-			return true
-		})
+	if s.readStatements != nil {
+		errs = append(errs, s.readStatements.close())
 	}
 	if s.anchor != nil {
 		errs = append(errs, s.anchor.Close())
@@ -441,7 +438,7 @@ type querier interface {
 }
 
 // write runs fn in a transaction that holds the write lock from its start,
-// or in the view's transaction.
+// or in the view's transaction, and empties the read cache when it commits.
 func (s *sqliteStore) write(fn func(querier) error) error {
 	if err := s.inTx(s.writes, fn); err != nil {
 		return err
@@ -453,63 +450,18 @@ func (s *sqliteStore) write(fn func(querier) error) error {
 }
 
 // read runs fn in a read transaction, or in the view's transaction.
-func (s *sqliteStore) read(fn func(querier) error) error { return s.inTx(s.reads, fn) }
+func (s *sqliteStore) read(fn func(querier) error) error {
+	return s.inTx(s.reads, fn)
+}
 
 // readOne runs fn, which makes a single query, outside a transaction (one
 // statement is consistent by itself, and a transaction would double its
-// cost) with statements prepared once, or in the view's transaction.
+// cost), or in the view's transaction.
 func (s *sqliteStore) readOne(fn func(querier) error) error {
 	if s.tx != nil {
 		return fn(s.tx)
 	}
-	return fn(s.prepared)
-}
-
-// preparedReads runs each query through a statement prepared once for the
-// pool: SQLite's parsing of a query cost more than running it.
-type preparedReads struct {
-	db    *sql.DB
-	stmts sync.Map // query → *sql.Stmt
-}
-
-func (p *preparedReads) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if stmt, ok := p.stmts.Load(query); ok {
-		return stmt.(*sql.Stmt), nil
-	}
-	stmt, err := p.db.PrepareContext(ctx, query) //nolint:gosec // G701: the store's own queries, never built from input
-	if err != nil {
-		return nil, err
-	}
-	if other, loaded := p.stmts.LoadOrStore(query, stmt); loaded {
-		_ = stmt.Close()
-		return other.(*sql.Stmt), nil
-	}
-	return stmt, nil
-}
-
-func (p *preparedReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	stmt, err := p.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return stmt.ExecContext(ctx, args...)
-}
-
-func (p *preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	stmt, err := p.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return stmt.QueryContext(ctx, args...)
-}
-
-func (p *preparedReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	stmt, err := p.stmt(ctx, query)
-	if err != nil {
-		// A failed prepare reaches the caller as the row's error.
-		return p.db.QueryRowContext(ctx, query, args...) //nolint:gosec // G701: the store's own queries, never built from input
-	}
-	return stmt.QueryRowContext(ctx, args...)
+	return fn(prepared{s.readStatements})
 }
 
 func (s *sqliteStore) inTx(db *sql.DB, fn func(querier) error) error {
@@ -527,6 +479,68 @@ func (s *sqliteStore) inTx(db *sql.DB, fn func(querier) error) error {
 	return tx.Commit()
 }
 
+// statements holds each query prepared once on a pool: SQLite's parsing of
+// a query costs more than running it.
+type statements struct {
+	db    *sql.DB
+	stmts sync.Map // query → *sql.Stmt
+}
+
+func (p *statements) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if stmt, ok := p.stmts.Load(query); ok {
+		return stmt.(*sql.Stmt), nil
+	}
+	stmt, err := p.db.PrepareContext(ctx, query) //nolint:gosec // G701: the store's own queries, never built from input
+	if err != nil {
+		return nil, err
+	}
+	if other, loaded := p.stmts.LoadOrStore(query, stmt); loaded {
+		_ = stmt.Close()
+		return other.(*sql.Stmt), nil
+	}
+	return stmt, nil
+}
+
+func (p *statements) close() error {
+	var errs []error
+	p.stmts.Range(func(_, stmt any) bool {
+		errs = append(errs, stmt.(*sql.Stmt).Close())
+		return true
+	})
+	return errors.Join(errs...)
+}
+
+// prepared is the querier of the single-query reads outside a transaction:
+// it runs each query through its prepared statement. (In a transaction,
+// preparing a statement would take another connection of the pool, which
+// can wait on the transaction's own lock, so transactions run their queries
+// as they are.)
+type prepared struct {
+	statements *statements
+}
+
+// ExecContext runs statements as they are.
+func (q prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return q.statements.db.ExecContext(ctx, query, args...)
+}
+
+func (q prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	stmt, err := q.statements.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
+func (q prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	stmt, err := q.statements.stmt(ctx, query)
+	if err != nil {
+		// A query that cannot be prepared reaches the caller as the row's error.
+		return q.statements.db.QueryRowContext(ctx, query, args...) //nolint:gosec // G701: the store's own queries, never built from input
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
+
 func (s *sqliteStore) Atomically(fn func(Store) error) error {
 	if s.tx != nil {
 		return fn(s)
@@ -535,7 +549,8 @@ func (s *sqliteStore) Atomically(fn func(Store) error) error {
 	if err != nil {
 		return err
 	}
-	view := &sqliteStore{path: s.path, memory: s.memory, writes: s.writes, reads: s.reads, lock: s.lock, tx: tx, prepared: s.prepared}
+	view := &sqliteStore{path: s.path, memory: s.memory, writes: s.writes, reads: s.reads, lock: s.lock, tx: tx,
+		cache: s.cache, readStatements: s.readStatements}
 	if err := fn(view); err != nil {
 		_ = tx.Rollback()
 		return err
