@@ -46,6 +46,12 @@ type sqliteStore struct {
 	cache *readCache
 	// readStatements holds the single-query reads prepared on reads.
 	readStatements *statements
+	// turns lets one write transaction run at a time, and reads beside each
+	// other but not beside a write: SQLite would make the losers of that
+	// race sleep in its busy handler, a millisecond or more each time, where
+	// a Go lock wakes the next one at once. Every user of the database is in
+	// this process (a data file is locked to one server).
+	turns *sync.RWMutex
 }
 
 // sqliteSchemaVersion is the schema this server writes, recorded in the
@@ -183,7 +189,7 @@ func openSQLiteStore(path string) (_ *sqliteStore, err error) {
 	if err := checkSQLiteHeader(lock, path); err != nil {
 		return nil, err
 	}
-	s := &sqliteStore{path: path, lock: lock, cache: newReadCache()}
+	s := &sqliteStore{path: path, lock: lock, cache: newReadCache(), turns: &sync.RWMutex{}}
 	// Both pools open the file read-write: SQLite needs that even to read a
 	// database in WAL mode. Nothing is written before the checks pass.
 	if s.reads, err = sql.Open("sqlite", sqliteDSN(path, "deferred")); err != nil {
@@ -210,7 +216,7 @@ func openSQLiteStore(path string) (_ *sqliteStore, err error) {
 // schema, rules and transactions as a data file. Each server has its own.
 func openMemoryStore() (_ *sqliteStore, err error) {
 	name := "/horizon-" + newID("mem_")
-	s := &sqliteStore{path: "memory", memory: true, cache: newReadCache()}
+	s := &sqliteStore{path: "memory", memory: true, cache: newReadCache(), turns: &sync.RWMutex{}}
 	defer func() {
 		if err != nil {
 			_ = s.Close()
@@ -461,12 +467,21 @@ func (s *sqliteStore) readOne(fn func(querier) error) error {
 	if s.tx != nil {
 		return fn(s.tx)
 	}
+	s.turns.RLock()
+	defer s.turns.RUnlock()
 	return fn(prepared{s.readStatements})
 }
 
 func (s *sqliteStore) inTx(db *sql.DB, fn func(querier) error) error {
 	if s.tx != nil {
 		return fn(s.tx)
+	}
+	if db == s.writes {
+		s.turns.Lock()
+		defer s.turns.Unlock()
+	} else {
+		s.turns.RLock()
+		defer s.turns.RUnlock()
 	}
 	tx, err := db.BeginTx(context.Background(), nil)
 	if err != nil {
@@ -545,12 +560,14 @@ func (s *sqliteStore) Atomically(fn func(Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
+	s.turns.Lock()
+	defer s.turns.Unlock()
 	tx, err := s.writes.BeginTx(context.Background(), nil)
 	if err != nil {
 		return err
 	}
 	view := &sqliteStore{path: s.path, memory: s.memory, writes: s.writes, reads: s.reads, lock: s.lock, tx: tx,
-		cache: s.cache, readStatements: s.readStatements}
+		cache: s.cache, readStatements: s.readStatements, turns: s.turns}
 	if err := fn(view); err != nil {
 		_ = tx.Rollback()
 		return err
